@@ -9,3 +9,10 @@ export class EscEventParseError extends BridgeError {
     super('ESC_EVENT_INVALID', message, { retriable: false, cause: options.cause });
   }
 }
+
+/** Raised when a `vmAction` request cannot be built from the given options; never retriable. */
+export class VmActionError extends BridgeError {
+  constructor(message: string) {
+    super('ESC_VMACTION_INVALID', message, { retriable: false });
+  }
+}
