@@ -58,19 +58,21 @@ export class FrameDecoder {
   }
 
   /**
-   * Appends received bytes and returns every message they complete, in order.
+   * Appends received bytes and returns the messages they complete, in order: all of them, or at
+   * most `maxMessages`, leaving the rest buffered for the next call.
    * @throws NetconfFramingError on an invalid chunk header or a message over `maxMessageBytes`.
    */
-  push(chunk: Buffer): Buffer[] {
+  push(chunk: Buffer, maxMessages = Number.POSITIVE_INFINITY): Buffer[] {
     this.append(chunk);
     const messages: Buffer[] = [];
-    for (;;) {
+    while (messages.length < maxMessages) {
       const message = this.framing === 'eom' ? this.nextEomMessage() : this.nextChunkedMessage();
       if (message === undefined) {
         return messages;
       }
       messages.push(message);
     }
+    return messages;
   }
 
   /** Number of received bytes not yet returned as part of a message. */

@@ -1,0 +1,398 @@
+import { EventEmitter } from 'node:events';
+import { parseXml, type XmlElement } from '../common/xml.js';
+import { silentLogger, type Logger } from '../common/logger.js';
+import { NetconfFramingError, NetconfProtocolError, NetconfSessionClosedError, NetconfTimeoutError } from './errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder, encodeFrame, type Framing } from './framing.js';
+import { BASE_1_0, BASE_1_1, NETCONF_BASE_NAMESPACE, buildHello, chooseFraming, hasCapability, parseHello } from './hello.js';
+import { buildRpc, readRpcReply, type RpcReply } from './rpc-reply.js';
+import {
+  NOTIFICATION_NAMESPACE,
+  buildCreateSubscription,
+  looksLikeNotification,
+  readNotification,
+  type CreateSubscriptionOptions,
+  type NetconfNotification,
+} from './notification.js';
+
+export type { NetconfNotification } from './notification.js';
+
+/**
+ * The byte stream a session runs over. An ssh2 `ClientChannel` fits; tests use an in-memory fake.
+ * `close` must be emitted once when the stream ends for any reason.
+ */
+export interface NetconfTransport {
+  write(data: Buffer): void;
+  end(): void;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'close', listener: (error?: Error) => void): unknown;
+}
+
+export interface SessionOptions {
+  /** Capabilities advertised besides base:1.0 and base:1.1. */
+  capabilities?: readonly string[];
+  /**
+   * Time to wait for the server's hello, in milliseconds.
+   * @default 10000
+   */
+  helloTimeoutMs?: number;
+  /**
+   * Default time to wait for each RPC reply, in milliseconds.
+   * @default 30000
+   */
+  rpcTimeoutMs?: number;
+  /**
+   * Time `close()` waits for the close-session reply, in milliseconds.
+   * @default 5000
+   */
+  closeTimeoutMs?: number;
+  /**
+   * Upper bound on one received message, in bytes.
+   * @default 67108864
+   */
+  maxMessageBytes?: number;
+  logger?: Logger;
+}
+
+interface PendingRpc {
+  resolve(reply: RpcReply & { messageId: string }): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A NETCONF client session (RFC 6241) over one transport. Replies are matched to requests by
+ * message-id, and notifications are emitted in arrival order as `notification` events.
+ * `close` is emitted once, with the error when the session did not end through `close()`.
+ */
+export class NetconfSession extends EventEmitter {
+  private sessionIdValue: string | undefined;
+  private serverCapabilitiesValue: readonly string[] = [];
+  private framingValue: Framing = 'eom';
+  private closedValue = false;
+
+  private readonly transport: NetconfTransport;
+  private readonly decoder: FrameDecoder;
+  private readonly localCapabilities: string[];
+  private readonly rpcTimeoutMs: number;
+  private readonly closeTimeoutMs: number;
+  private readonly maxMessageBytes: number;
+  private logger: Logger;
+  private readonly pending = new Map<string, PendingRpc>();
+  private nextMessageId = 1;
+  private helloWaiter: { resolve(): void; reject(error: Error): void } | undefined;
+  private closing: Promise<void> | undefined;
+
+  private constructor(transport: NetconfTransport, options: SessionOptions) {
+    super();
+    this.transport = transport;
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.decoder = new FrameDecoder({ framing: 'eom', maxMessageBytes: this.maxMessageBytes });
+    this.localCapabilities = [...new Set([BASE_1_0, BASE_1_1, ...(options.capabilities ?? [])])];
+    this.rpcTimeoutMs = options.rpcTimeoutMs ?? 30_000;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
+    this.logger = options.logger ?? silentLogger();
+  }
+
+  /** The server's session-id, from its hello. */
+  get sessionId(): string | undefined {
+    return this.sessionIdValue;
+  }
+
+  get serverCapabilities(): readonly string[] {
+    return this.serverCapabilitiesValue;
+  }
+
+  /** Framing in use: `eom` until the hello exchange, then as `chooseFraming` decides. */
+  get framing(): Framing {
+    return this.framingValue;
+  }
+
+  get closed(): boolean {
+    return this.closedValue;
+  }
+
+  /**
+   * Sends the client hello, waits for the server hello and chooses the framing. The hello is
+   * written alone and no RPC can be written before the server hello has arrived, because some
+   * servers (yuma123 netconfd 2.x) stall when a hello and an RPC arrive in one read.
+   * @throws NetconfTimeoutError when no hello arrives within `helloTimeoutMs`.
+   * @throws NetconfProtocolError when the server hello is invalid or lists no base capability.
+   * @throws NetconfSessionClosedError or NetconfFramingError when the transport closes or breaks first.
+   */
+  static async start(transport: NetconfTransport, options: SessionOptions = {}): Promise<NetconfSession> {
+    const session = new NetconfSession(transport, options);
+    transport.on('data', (chunk) => session.handleData(chunk));
+    transport.on('close', (error) => session.handleTransportClose(error));
+
+    const helloTimeoutMs = options.helloTimeoutMs ?? 10_000;
+    const serverHello = new Promise<void>((resolve, reject) => {
+      session.helloWaiter = { resolve, reject };
+    });
+    session.writeMessage(buildHello(session.localCapabilities));
+
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NetconfTimeoutError(`No NETCONF hello from the server within ${helloTimeoutMs} ms; check that the port serves the netconf subsystem or raise helloTimeoutMs`)), helloTimeoutMs);
+    });
+    try {
+      await Promise.race([serverHello, timeout]);
+      return session;
+    } catch (error) {
+      session.shutDown(error as Error, false);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      session.helloWaiter = undefined;
+    }
+  }
+
+  /**
+   * Sends one RPC and resolves with its reply. An `rpc-error` is returned in the reply, not thrown.
+   * Errors carry `requestSent`: true once the request was written, so the server may have run it.
+   * @throws NetconfTimeoutError, NetconfSessionClosedError, or NetconfProtocolError for an
+   *   operation that is not well-formed XML or a reply that cannot be read.
+   */
+  rpc(operationXml: string, options: { timeoutMs?: number } = {}): Promise<RpcReply & { messageId: string }> {
+    if (this.closedValue || this.closing !== undefined) {
+      return Promise.reject(new NetconfSessionClosedError('Cannot send an RPC on a closed NETCONF session; open a new session', { requestSent: false }));
+    }
+    const messageId = String(this.nextMessageId);
+    this.nextMessageId += 1;
+    const rpcXml = buildRpc(messageId, operationXml);
+    try {
+      parseXml(rpcXml, { maxBytes: Number.MAX_SAFE_INTEGER });
+    } catch (error) {
+      return Promise.reject(new NetconfProtocolError(`NETCONF operation is not well-formed XML and was not sent: ${(error as Error).message}`, { cause: error, requestSent: false }));
+    }
+
+    const timeoutMs = options.timeoutMs ?? this.rpcTimeoutMs;
+    const rpcLogger = this.logger.child({ messageId });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(messageId);
+        rpcLogger.warn({ timeoutMs }, 'rpc timed out');
+        reject(new NetconfTimeoutError(`No reply to NETCONF rpc message-id ${messageId} within ${timeoutMs} ms; the server may still run it`, { requestSent: true }));
+      }, timeoutMs);
+      this.pending.set(messageId, {
+        resolve: (reply) => {
+          rpcLogger.debug({ ok: reply.ok, rpcErrorCount: reply.errors.length }, 'rpc reply received');
+          resolve(reply);
+        },
+        reject,
+        timer,
+      });
+      rpcLogger.debug('rpc sent');
+      this.writeMessage(rpcXml);
+    });
+  }
+
+  /** Sends `<create-subscription>` (RFC 5277 section 2.1.1); an `rpc-error` is returned in the reply. */
+  createSubscription(options: CreateSubscriptionOptions = {}): Promise<RpcReply> {
+    return this.rpc(buildCreateSubscription(options));
+  }
+
+  /** Sends `<close-session>`, waits up to `closeTimeoutMs` for its reply, then ends the transport. Idempotent. */
+  close(): Promise<void> {
+    if (this.closedValue) {
+      return Promise.resolve();
+    }
+    this.closing ??= (async () => {
+      await this.sendCloseSession();
+      this.shutDown(undefined, true);
+    })();
+    return this.closing;
+  }
+
+  private async sendCloseSession(): Promise<void> {
+    const messageId = String(this.nextMessageId);
+    this.nextMessageId += 1;
+    try {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.pending.delete(messageId);
+          this.logger.warn({ messageId, timeoutMs: this.closeTimeoutMs }, 'no reply to close-session');
+          resolve();
+        }, this.closeTimeoutMs);
+        this.pending.set(messageId, { resolve: () => resolve(), reject: () => resolve(), timer });
+        this.writeMessage(buildRpc(messageId, '<close-session/>'));
+      });
+    } catch (error) {
+      this.logger.warn({ err: error }, 'close-session failed');
+    }
+  }
+
+  private writeMessage(xml: string): void {
+    this.logger.trace({ xml, framing: this.framingValue }, 'netconf message sent');
+    this.transport.write(encodeFrame(xml, this.framingValue));
+  }
+
+  private acceptServerHello(message: Buffer): void {
+    const hello = parseHello(message, { maxBytes: this.maxMessageBytes });
+    if (!hasCapability(hello.capabilities, BASE_1_0) && !hasCapability(hello.capabilities, BASE_1_1)) {
+      throw new NetconfProtocolError(`NETCONF server hello lists neither ${BASE_1_0} nor ${BASE_1_1}, so no protocol version is shared`);
+    }
+    this.serverCapabilitiesValue = Object.freeze([...hello.capabilities]);
+    this.sessionIdValue = hello.sessionId === undefined ? undefined : String(hello.sessionId);
+    this.framingValue = chooseFraming(this.localCapabilities, hello.capabilities);
+    this.decoder.setFraming(this.framingValue);
+    this.logger = this.logger.child({ sessionId: this.sessionIdValue });
+    if (hello.sessionId === undefined) {
+      this.logger.warn('server hello has no session-id');
+    }
+    this.logger.info({ framing: this.framingValue, capabilityCount: hello.capabilities.length }, 'netconf session established');
+  }
+
+  private handleData(chunk: Buffer): void {
+    if (this.closedValue) {
+      return;
+    }
+    try {
+      let input = chunk;
+      if (this.helloWaiter !== undefined) {
+        // The framing changes right after the hello, so the hello is taken alone and handled
+        // before any byte after it is decoded.
+        const [hello] = this.decoder.push(input, 1);
+        if (hello === undefined) {
+          return;
+        }
+        this.handleServerHello(hello);
+        input = Buffer.alloc(0);
+      }
+      for (const message of this.decoder.push(input)) {
+        this.handleMessage(message);
+      }
+    } catch (error) {
+      if (!(error instanceof NetconfFramingError)) {
+        throw error;
+      }
+      this.logger.error({ err: error }, 'invalid netconf framing, closing the session');
+      this.shutDown(error, false);
+    }
+  }
+
+  private handleServerHello(message: Buffer): void {
+    const waiter = this.helloWaiter!;
+    this.helloWaiter = undefined;
+    try {
+      this.acceptServerHello(message);
+      waiter.resolve();
+    } catch (error) {
+      waiter.reject(error as Error);
+    }
+  }
+
+  private handleMessage(message: Buffer): void {
+    const xml = message.toString('utf8');
+    const receivedAt = Date.now();
+    this.logger.trace({ xml }, 'netconf message received');
+
+    let root: XmlElement;
+    try {
+      root = parseXml(xml, { maxBytes: this.maxMessageBytes });
+    } catch (error) {
+      this.handleMalformedMessage(xml, error as Error, receivedAt);
+      return;
+    }
+    if (root.localName === 'rpc-reply' && root.namespace === NETCONF_BASE_NAMESPACE) {
+      this.routeReply(readRpcReply(root, xml));
+    } else if (root.localName === 'notification' && root.namespace === NOTIFICATION_NAMESPACE) {
+      this.emit('notification', readNotification(root, xml, receivedAt));
+    } else {
+      this.logger.warn({ element: root.localName, namespace: root.namespace }, 'unexpected netconf message dropped');
+    }
+  }
+
+  private routeReply(reply: RpcReply): void {
+    let messageId = reply.messageId;
+    if (messageId === undefined) {
+      // RFC 6241 section 4.1 lets a server omit message-id only when it cannot read the request's.
+      // This client always sends one, so with exactly one request outstanding the reply can only
+      // belong to it. With none or several outstanding it matches nothing and is dropped.
+      if (this.pending.size !== 1) {
+        this.logger.warn({ outstanding: this.pending.size, rpcErrors: reply.errors }, 'rpc-reply without message-id dropped');
+        return;
+      }
+      messageId = this.pending.keys().next().value as string;
+      this.logger.warn({ messageId }, 'rpc-reply without message-id matched to the only outstanding request');
+    }
+
+    const pending = this.pending.get(messageId);
+    if (pending === undefined) {
+      this.logger.warn({ messageId }, 'rpc-reply with unknown message-id dropped');
+      return;
+    }
+    this.pending.delete(messageId);
+    clearTimeout(pending.timer);
+    pending.resolve({ ...reply, messageId });
+  }
+
+  private handleMalformedMessage(xml: string, error: Error, receivedAt: number): void {
+    const messageId = /^\s*(?:<\?xml[^>]*>\s*)?<(?:[\w.-]+:)?rpc-reply\b[^>]*\smessage-id\s*=\s*["']([^"']*)["']/.exec(xml)?.[1];
+    const pending = messageId === undefined ? undefined : this.pending.get(messageId);
+    if (messageId !== undefined && pending !== undefined) {
+      this.pending.delete(messageId);
+      clearTimeout(pending.timer);
+      pending.reject(new NetconfProtocolError(`NETCONF reply to message-id ${messageId} is not well-formed XML: ${error.message}`, { cause: error, requestSent: true }));
+      return;
+    }
+    if (looksLikeNotification(xml)) {
+      this.logger.warn({ err: error }, 'malformed notification emitted with its parse error');
+      this.emit('notification', { xml, receivedAt, parseError: error } satisfies NetconfNotification);
+      return;
+    }
+    this.logger.warn({ err: error, byteCount: Buffer.byteLength(xml) }, 'malformed netconf message dropped');
+  }
+
+  private handleTransportClose(error?: Error): void {
+    if (this.closedValue) {
+      return;
+    }
+    if (this.closing !== undefined && error === undefined) {
+      // The server may close the channel as soon as it has answered close-session.
+      this.shutDown(undefined, true);
+      return;
+    }
+    const buffered = this.decoder.bufferedBytes;
+    const where = buffered > 0 ? ` in the middle of a message (${buffered} bytes buffered)` : '';
+    const detail = error === undefined ? '' : `: ${error.message}`;
+    this.shutDown(new NetconfSessionClosedError(`NETCONF transport closed${where}${detail}`, { cause: error }), false);
+  }
+
+  /** Marks the session closed, rejects every pending RPC, ends the transport and emits `close` once. */
+  private shutDown(reason: Error | undefined, expected: boolean): void {
+    if (this.closedValue) {
+      return;
+    }
+    this.closedValue = true;
+    const pendingError = (messageId: string): NetconfSessionClosedError => new NetconfSessionClosedError(
+      `NETCONF session closed before the reply to message-id ${messageId}${reason === undefined ? '' : `: ${reason.message}`}; the server may have run the request`,
+      { cause: reason, requestSent: true },
+    );
+    for (const [messageId, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(pendingError(messageId));
+    }
+    this.pending.clear();
+    this.helloWaiter?.reject(reason ?? new NetconfSessionClosedError('NETCONF session closed before the server hello'));
+    this.helloWaiter = undefined;
+    try {
+      this.transport.end();
+    } catch (error) {
+      this.logger.debug({ err: error }, 'ending the transport failed');
+    }
+    if (expected) {
+      this.logger.info('netconf session closed');
+    } else {
+      this.logger.warn({ err: reason }, 'netconf session closed unexpectedly');
+    }
+    this.emit('close', reason);
+  }
+}
+
+// Typed event overloads, so listeners get the payload types.
+export interface NetconfSession {
+  on(event: 'notification', listener: (notification: NetconfNotification) => void): this;
+  on(event: 'close', listener: (error?: Error) => void): this;
+  once(event: 'notification', listener: (notification: NetconfNotification) => void): this;
+  once(event: 'close', listener: (error?: Error) => void): this;
+}
