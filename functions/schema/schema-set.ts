@@ -124,7 +124,8 @@ function readHeader(bytes: Buffer): Buffer {
 
 function decodeBody(loaded: LoadedSchema, bytes: Buffer): unknown {
   try {
-    return loaded.type.fromBuffer(bytes.subarray(HEADER_LENGTH));
+    // avsc returns instances of generated record classes; callers get plain objects.
+    return structuredClone(loaded.type.fromBuffer(bytes.subarray(HEADER_LENGTH)));
   } catch (error) {
     throw new SchemaDecodeError(`${loaded.name} body cannot be decoded: ${(error as Error).message}`, { cause: error });
   }

@@ -1,0 +1,92 @@
+import type { EscEventRecord, VmActionCommandRecord, VmActionResultRecord } from '../../../functions/esc/records.js';
+
+/** A realistic EscEvent record: a recovery with filled vm_source and vm_target. */
+export const ESC_EVENT: EscEventRecord = {
+  eventId: '35e48eac-389a-8461-a180-bf63180da733',
+  escHost: 'esc-lab-1',
+  receivedAt: 1468207110001,
+  eventTime: 1468207109756,
+  eventTimeText: '2016-07-11T03:18:29.756+00:00',
+  status: 'SUCCESS',
+  statusCode: '0200',
+  statusMessage: 'Recovery: Successfully recovered VM [cache-dep_cache_0_12f32416-9f6e-47ee-91de-24619ec513e7]. Größe ✓',
+  tenant: 'ops-north',
+  tenantId: 'ccc2f811597d5261bec63f3174e81780',
+  depname: 'cache-dep',
+  depid: '41d7ec10-2d23-4727-b73e-79fefd943af1',
+  svcname: null,
+  svcversion: '1.60',
+  svcid: null,
+  svcidRaw: 'NULL',
+  vmGroup: 'cache',
+  network: null,
+  subnet: null,
+  vmSource: {
+    vmid: 'c733c1d5-5839-4dbc-ab5d-2d8ae5a6d9fc',
+    hostid: '249e4a51ef94fd78d1ca489473fc9bbacfcd4b6d31a0389f9f2c98b5',
+    hostname: 'compute-r04-n11',
+    interfaces: [],
+    unknownElements: {},
+  },
+  vmTarget: {
+    vmid: 'aa4fefbd-428b-4137-a34f-7e62fe3c9be0',
+    hostid: '249e4a51ef94fd78d1ca489473fc9bbacfcd4b6d31a0389f9f2c98b5',
+    hostname: null,
+    interfaces: [
+      {
+        nicid: '0',
+        type: 'virtual',
+        portId: '3e86a48c-24b7-43f2-903a-601113a5e085',
+        network: '70ec9cab-afcc-4a8e-972e-9c39729fb4a7',
+        subnet: '92274280-978c-4492-9494-f1a0d3565bf1',
+        ipAddress: '10.40.12.37',
+        macAddress: 'fa:16:3e:e2:47:58',
+        netmask: '255.255.255.0',
+        gateway: '10.40.12.1',
+        unknownElements: { zone: '<zone xmlns="http://www.cisco.com/esc/esc">az1</zone>' },
+      },
+    ],
+    unknownElements: {},
+  },
+  eventType: 'VM_RECOVERY_COMPLETE',
+  eventDetails: null,
+  vmName: null,
+  vmNames: ['cache-dep_cache_0_12f32416-9f6e-47ee-91de-24619ec513e7'],
+  unknownElements: { vim_type: '<vim_type xmlns="http://www.cisco.com/esc/esc">OPENSTACK</vim_type>' },
+};
+
+export const VM_ACTION_COMMAND: VmActionCommandRecord = {
+  commandId: '7f0c2a9e-0b7e-4d0e-9a55-0f3c1d2e4b61',
+  actionType: 'REBOOT',
+  vmName: 'fw-edge-dep_FW_0_b678affe-2ec1-4c0b-8d48-98a08c075ae4',
+  force: false,
+  escHost: 'esc-lab-1',
+  requestedBy: 'ops@example.com',
+  requestedAt: 1700000000123,
+  expiresAt: 1700000300123,
+};
+
+export const VM_ACTION_RESULT: VmActionResultRecord = {
+  ...VM_ACTION_COMMAND,
+  force: null,
+  requestedBy: null,
+  status: 'REJECTED',
+  reason: 'ESC rejected the request',
+  rpcErrors: [
+    {
+      errorType: 'application',
+      errorTag: 'operation-failed',
+      errorSeverity: 'error',
+      errorAppTag: null,
+      errorPath: '/vmAction/vmName',
+      errorMessage: 'Internal id: vrouter_svc2.4 is already in use with another resource type',
+      errorInfo: '<bad-element>vmName</bad-element>',
+    },
+  ],
+  mayHaveReachedEsc: true,
+  netconfMessageId: '103',
+  netconfSessionId: '42',
+  worker: 'worker-1',
+  receivedAt: 1700000000200,
+  completedAt: 1700000000450,
+};
