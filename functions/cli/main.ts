@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { packageRoot } from '../common/package-root.js';
+import { registerCommandCommand } from './commands/command.js';
+import { registerDecodeEventCommand } from './commands/decode-event.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerListenCommand } from './commands/listen.js';
+import { registerLocalCommand } from './commands/local.js';
+import { registerSimulateCommand } from './commands/simulate.js';
+import { registerTailCommand } from './commands/tail.js';
+import { registerWorkCommand } from './commands/work.js';
+
+const { version } = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+
+const program = new Command('esc-bridge')
+  .description('Bridge between Cisco ESC (NETCONF escEvent notifications, vmAction requests) and Apache Kafka (Avro records)')
+  .version(version)
+  .showHelpAfterError();
+
+registerListenCommand(program);
+registerWorkCommand(program);
+registerCommandCommand(program);
+registerTailCommand(program);
+registerDecodeEventCommand(program);
+registerSimulateCommand(program);
+registerLocalCommand(program);
+registerDemoCommand(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  process.stderr.write(`error: ${message}${code ? ` (${code})` : ''}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,52 @@
+import type { KafkaMessage } from 'kafkajs';
+import { headersToStrings } from '../kafka/index.js';
+import type { SchemaSet } from '../schema/index.js';
+
+/** A Kafka record made readable: Avro decoded, headers as strings, bytes otherwise as text or base64. */
+export interface RecordJson {
+  topic: string;
+  partition: number;
+  offset: string;
+  timestamp: string;
+  key: string | null;
+  headers: Record<string, string | string[]>;
+  schema?: string;
+  value: unknown;
+  valueEncoding?: 'utf8' | 'base64';
+  decodeError?: string;
+}
+
+const TEXT_CONTENT_TYPES = /^(application\/xml|text\/|application\/json)/;
+
+/**
+ * Turns one record into JSON-ready data. Values in Avro single-object encoding are
+ * decoded with the bridge's schemas; anything else (dead letters) is shown as UTF-8
+ * text when its content-type says it is text, else as base64.
+ */
+export function recordToJson(schemas: SchemaSet, topic: string, partition: number, message: KafkaMessage): RecordJson {
+  const headers = headersToStrings(message.headers);
+  const base = {
+    topic,
+    partition,
+    offset: message.offset,
+    timestamp: new Date(Number(message.timestamp)).toISOString(),
+    key: message.key ? message.key.toString('utf8') : null,
+    headers,
+  };
+  if (!message.value) {
+    return { ...base, value: null };
+  }
+  if (message.value.length >= 10 && message.value[0] === 0xc3 && message.value[1] === 0x01) {
+    try {
+      const { name, record } = schemas.decodeAny(message.value);
+      return { ...base, schema: name, value: record };
+    } catch (error) {
+      return { ...base, value: message.value.toString('base64'), valueEncoding: 'base64', decodeError: (error as Error).message };
+    }
+  }
+  const contentType = typeof headers['content-type'] === 'string' ? headers['content-type'] : '';
+  if (TEXT_CONTENT_TYPES.test(contentType)) {
+    return { ...base, value: message.value.toString('utf8'), valueEncoding: 'utf8' };
+  }
+  return { ...base, value: message.value.toString('base64'), valueEncoding: 'base64' };
+}

@@ -1,0 +1,275 @@
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { BridgeError } from './errors.js';
+
+/**
+ * One configuration setting: its environment variable, default and meaning.
+ * The README's settings table lists the same entries.
+ */
+export interface SettingSpec {
+  env: string;
+  default?: string;
+  description: string;
+}
+
+/** Every setting the bridge reads, in the order the README lists them. */
+export const SETTINGS: readonly SettingSpec[] = [
+  { env: 'ESC_HOST', description: 'ESC NETCONF host name or address (required for listen and work)' },
+  { env: 'ESC_PORT', default: '830', description: 'ESC NETCONF/SSH port' },
+  { env: 'ESC_USERNAME', default: 'admin', description: 'SSH user name' },
+  { env: 'ESC_PASSWORD', description: 'SSH password (or use ESC_PRIVATE_KEY_FILE)' },
+  { env: 'ESC_PRIVATE_KEY_FILE', description: 'path of an OpenSSH or PEM private key for SSH login' },
+  { env: 'ESC_PRIVATE_KEY_PASSPHRASE', description: 'passphrase of that key' },
+  { env: 'ESC_HOST_KEY_SHA256', description: "pinned SHA-256 fingerprint of ESC's SSH host key, as `ssh-keygen -lf` prints it (SHA256:...)" },
+  { env: 'ESC_KNOWN_HOSTS_FILE', description: 'OpenSSH known_hosts file holding ESC\'s host key (used when no fingerprint is pinned)' },
+  { env: 'ESC_INSECURE_ACCEPT_ANY_HOST_KEY', default: 'false', description: 'accept any host key; allowed only for a loopback ESC_HOST (the local simulator) and logged at warn' },
+  { env: 'ESC_CONNECT_TIMEOUT_MS', default: '10000', description: 'TCP + SSH handshake timeout, in ms' },
+  { env: 'ESC_HELLO_TIMEOUT_MS', default: '10000', description: 'time to wait for the NETCONF <hello>, in ms' },
+  { env: 'ESC_RPC_TIMEOUT_MS', default: '30000', description: 'time to wait for each rpc-reply, in ms' },
+  { env: 'ESC_KEEPALIVE_INTERVAL_MS', default: '15000', description: 'SSH keepalive interval, in ms (0 disables)' },
+  { env: 'ESC_STREAM', default: 'escEvent', description: 'NETCONF notification stream the listener subscribes to' },
+  { env: 'ESC_VMACTION_FORM', default: 'editconfig', description: 'vmAction request form: `editconfig` (ESC 1.x-2.x) or `rpc` (plain RPC, later releases)' },
+  { env: 'ESC_MAX_MESSAGE_BYTES', default: '16777216', description: 'largest NETCONF message accepted, in bytes' },
+  { env: 'KAFKA_BROKERS', default: '127.0.0.1:9092', description: 'comma-separated Kafka bootstrap servers' },
+  { env: 'KAFKA_CLIENT_ID', default: 'esc-bridge', description: 'Kafka client id' },
+  { env: 'KAFKA_TOPIC_EVENTS', default: 'esc.events', description: 'topic of EscEvent records' },
+  { env: 'KAFKA_TOPIC_COMMANDS', default: 'esc.commands', description: 'topic of VmActionCommand records' },
+  { env: 'KAFKA_TOPIC_RESULTS', default: 'esc.command-results', description: 'topic of VmActionResult records' },
+  { env: 'KAFKA_TOPIC_DEAD_LETTER', default: 'esc.dead-letter', description: 'topic of records that could not be parsed or decoded' },
+  { env: 'KAFKA_GROUP_ID', default: 'esc-bridge-workers', description: 'consumer group of the command workers' },
+  { env: 'KAFKA_CREATE_TOPICS', default: 'true', description: 'create missing topics at start-up' },
+  { env: 'KAFKA_TOPIC_PARTITIONS', default: '3', description: 'partition count of topics the bridge creates' },
+  { env: 'KAFKA_TOPIC_REPLICATION_FACTOR', default: '1', description: 'replication factor of topics the bridge creates (use 3 in production)' },
+  { env: 'LISTENER_RECONNECT_MIN_MS', default: '1000', description: 'first reconnect delay of the listener, in ms' },
+  { env: 'LISTENER_RECONNECT_MAX_MS', default: '60000', description: 'largest reconnect delay of the listener, in ms' },
+  { env: 'WORKER_ID', description: 'name of this worker in results (default: host name and pid)' },
+  { env: 'COMMAND_DEDUPE_SIZE', default: '10000', description: 'number of recent command ids a worker remembers to run each at most once' },
+  { env: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug or trace' },
+];
+
+export type HostKeyConfig =
+  | { kind: 'fingerprint'; sha256: string }
+  | { kind: 'known-hosts'; path: string }
+  | { kind: 'insecure-accept-any' };
+
+export interface EscConfig {
+  host: string;
+  port: number;
+  username: string;
+  password?: string;
+  privateKey?: Buffer;
+  passphrase?: string;
+  hostKey: HostKeyConfig;
+  connectTimeoutMs: number;
+  helloTimeoutMs: number;
+  rpcTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  stream: string;
+  vmActionForm: 'editconfig' | 'rpc';
+  maxMessageBytes: number;
+}
+
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+  topics: { events: string; commands: string; results: string; deadLetter: string };
+  groupId: string;
+  createTopics: boolean;
+  topicPartitions: number;
+  topicReplicationFactor: number;
+}
+
+export interface BridgeConfig {
+  esc: EscConfig;
+  kafka: KafkaConfig;
+  listener: { reconnectMinMs: number; reconnectMaxMs: number };
+  worker: { workerId: string; dedupeSize: number };
+  logLevel: string;
+}
+
+/** Lists every invalid or missing setting at once. */
+export class ConfigError extends BridgeError {
+  readonly problems: readonly string[];
+
+  constructor(problems: string[]) {
+    super('CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`, { retriable: false });
+    this.problems = problems;
+  }
+}
+
+const integer = (min: number) => z.coerce.number().int().min(min);
+const flag = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => ['true', '1', 'yes'].includes(value));
+
+const envSchema = z.object({
+  ESC_HOST: z.string().min(1).optional(),
+  ESC_PORT: integer(1).max(65535),
+  ESC_USERNAME: z.string().min(1),
+  ESC_PASSWORD: z.string().optional(),
+  ESC_PRIVATE_KEY_FILE: z.string().optional(),
+  ESC_PRIVATE_KEY_PASSPHRASE: z.string().optional(),
+  ESC_HOST_KEY_SHA256: z.string().optional(),
+  ESC_KNOWN_HOSTS_FILE: z.string().optional(),
+  ESC_INSECURE_ACCEPT_ANY_HOST_KEY: flag,
+  ESC_CONNECT_TIMEOUT_MS: integer(1),
+  ESC_HELLO_TIMEOUT_MS: integer(1),
+  ESC_RPC_TIMEOUT_MS: integer(1),
+  ESC_KEEPALIVE_INTERVAL_MS: integer(0),
+  ESC_STREAM: z.string().min(1),
+  ESC_VMACTION_FORM: z.enum(['editconfig', 'rpc']),
+  ESC_MAX_MESSAGE_BYTES: integer(1024),
+  KAFKA_BROKERS: z.string().min(1),
+  KAFKA_CLIENT_ID: z.string().min(1),
+  KAFKA_TOPIC_EVENTS: z.string().min(1),
+  KAFKA_TOPIC_COMMANDS: z.string().min(1),
+  KAFKA_TOPIC_RESULTS: z.string().min(1),
+  KAFKA_TOPIC_DEAD_LETTER: z.string().min(1),
+  KAFKA_GROUP_ID: z.string().min(1),
+  KAFKA_CREATE_TOPICS: flag,
+  KAFKA_TOPIC_PARTITIONS: integer(1),
+  KAFKA_TOPIC_REPLICATION_FACTOR: integer(1),
+  LISTENER_RECONNECT_MIN_MS: integer(1),
+  LISTENER_RECONNECT_MAX_MS: integer(1),
+  WORKER_ID: z.string().min(1).optional(),
+  COMMAND_DEDUPE_SIZE: integer(0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface LoadConfigOptions {
+  /** True when the command talks to ESC, so ESC_HOST and credentials are required. */
+  needsEsc: boolean;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/**
+ * Reads the configuration from environment variables (flags are merged into `env` by
+ * the CLI first), applies defaults, and checks every value. All problems are reported
+ * together in one ConfigError. The returned object is frozen.
+ */
+export function loadConfig(env: Environment, options: LoadConfigOptions): BridgeConfig {
+  const withDefaults: Record<string, string | undefined> = {};
+  for (const setting of SETTINGS) {
+    const value = env[setting.env];
+    withDefaults[setting.env] = value === undefined || value === '' ? setting.default : value;
+  }
+
+  const problems: string[] = [];
+  const parsed = envSchema.safeParse(withDefaults);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]);
+      problems.push(`${name}=${JSON.stringify(withDefaults[name] ?? '')}: ${issue.message}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const values = parsed.data;
+
+  let privateKey: Buffer | undefined;
+  if (values.ESC_PRIVATE_KEY_FILE) {
+    try {
+      privateKey = readFileSync(values.ESC_PRIVATE_KEY_FILE);
+    } catch (error) {
+      problems.push(`ESC_PRIVATE_KEY_FILE=${values.ESC_PRIVATE_KEY_FILE}: cannot be read (${(error as Error).message})`);
+    }
+  }
+
+  let hostKey: HostKeyConfig = { kind: 'insecure-accept-any' };
+  if (options.needsEsc) {
+    if (!values.ESC_HOST) {
+      problems.push('ESC_HOST is missing: set it to the ESC NETCONF host (for the local simulator, 127.0.0.1)');
+    }
+    if (!values.ESC_PASSWORD && !values.ESC_PRIVATE_KEY_FILE) {
+      problems.push('ESC_PASSWORD or ESC_PRIVATE_KEY_FILE is missing: set one of them for SSH login');
+    }
+    const resolvedHostKey = chooseHostKey(values, problems);
+    if (resolvedHostKey) {
+      hostKey = resolvedHostKey;
+    }
+  }
+  if (values.LISTENER_RECONNECT_MAX_MS < values.LISTENER_RECONNECT_MIN_MS) {
+    problems.push(
+      `LISTENER_RECONNECT_MAX_MS=${values.LISTENER_RECONNECT_MAX_MS} is below LISTENER_RECONNECT_MIN_MS=${values.LISTENER_RECONNECT_MIN_MS}: raise the maximum or lower the minimum`,
+    );
+  }
+  const brokers = values.KAFKA_BROKERS.split(',').map((broker) => broker.trim()).filter(Boolean);
+  for (const broker of brokers) {
+    if (!/^[^:\s]+:\d{1,5}$/.test(broker) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(broker)) {
+      problems.push(`KAFKA_BROKERS entry ${JSON.stringify(broker)} is not host:port`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+
+  const config: BridgeConfig = {
+    esc: {
+      host: values.ESC_HOST ?? '',
+      port: values.ESC_PORT,
+      username: values.ESC_USERNAME,
+      password: values.ESC_PASSWORD,
+      privateKey,
+      passphrase: values.ESC_PRIVATE_KEY_PASSPHRASE,
+      hostKey,
+      connectTimeoutMs: values.ESC_CONNECT_TIMEOUT_MS,
+      helloTimeoutMs: values.ESC_HELLO_TIMEOUT_MS,
+      rpcTimeoutMs: values.ESC_RPC_TIMEOUT_MS,
+      keepaliveIntervalMs: values.ESC_KEEPALIVE_INTERVAL_MS,
+      stream: values.ESC_STREAM,
+      vmActionForm: values.ESC_VMACTION_FORM,
+      maxMessageBytes: values.ESC_MAX_MESSAGE_BYTES,
+    },
+    kafka: {
+      brokers,
+      clientId: values.KAFKA_CLIENT_ID,
+      topics: {
+        events: values.KAFKA_TOPIC_EVENTS,
+        commands: values.KAFKA_TOPIC_COMMANDS,
+        results: values.KAFKA_TOPIC_RESULTS,
+        deadLetter: values.KAFKA_TOPIC_DEAD_LETTER,
+      },
+      groupId: values.KAFKA_GROUP_ID,
+      createTopics: values.KAFKA_CREATE_TOPICS,
+      topicPartitions: values.KAFKA_TOPIC_PARTITIONS,
+      topicReplicationFactor: values.KAFKA_TOPIC_REPLICATION_FACTOR,
+    },
+    listener: { reconnectMinMs: values.LISTENER_RECONNECT_MIN_MS, reconnectMaxMs: values.LISTENER_RECONNECT_MAX_MS },
+    worker: { workerId: values.WORKER_ID ?? `${os.hostname()}-${process.pid}`, dedupeSize: values.COMMAND_DEDUPE_SIZE },
+    logLevel: values.LOG_LEVEL,
+  };
+  return deepFreeze(config);
+}
+
+function chooseHostKey(values: z.infer<typeof envSchema>, problems: string[]): HostKeyConfig | undefined {
+  if (values.ESC_HOST_KEY_SHA256) {
+    return { kind: 'fingerprint', sha256: values.ESC_HOST_KEY_SHA256 };
+  }
+  if (values.ESC_KNOWN_HOSTS_FILE) {
+    return { kind: 'known-hosts', path: values.ESC_KNOWN_HOSTS_FILE };
+  }
+  if (values.ESC_INSECURE_ACCEPT_ANY_HOST_KEY) {
+    if (values.ESC_HOST && !LOOPBACK_HOSTS.has(values.ESC_HOST)) {
+      problems.push(
+        `ESC_INSECURE_ACCEPT_ANY_HOST_KEY=true is allowed only for a loopback ESC_HOST, not ${values.ESC_HOST}: pin ESC_HOST_KEY_SHA256 or set ESC_KNOWN_HOSTS_FILE`,
+      );
+      return undefined;
+    }
+    return { kind: 'insecure-accept-any' };
+  }
+  problems.push(
+    'ESC host key is not pinned: set ESC_HOST_KEY_SHA256 (run `ssh-keyscan -p PORT HOST | ssh-keygen -lf -`) or ESC_KNOWN_HOSTS_FILE',
+  );
+  return undefined;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const child of Object.values(value as Record<string, unknown>)) {
+      deepFreeze(child);
+    }
+    Object.freeze(value);
+  }
+  return value;
+}

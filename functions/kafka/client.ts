@@ -1,0 +1,56 @@
+import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import type { Logger } from '../common/logger.js';
+
+export interface KafkaClientOptions {
+  brokers: readonly string[];
+  clientId: string;
+  logger: Logger;
+  /** Connection timeout per broker, in ms. @default 5000 */
+  connectionTimeoutMs?: number;
+}
+
+const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/**
+ * The bridge's producers set a bounded retry count on purpose, so a send fails (and the
+ * caller retries or reports it) instead of blocking forever while Kafka is away. kafkajs
+ * warns about that on every idempotent producer; the trade-off is that a send retried by
+ * the caller may write a record twice, which consumers drop by its id.
+ */
+const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer may invalidate EoS guarantees'];
+
+/**
+ * Routes kafkajs log entries into the bridge's pino logger. kafkajs logs at INFO for
+ * every group join and rebalance, which is lifecycle noise for the bridge, so INFO
+ * entries go to debug. Its `Connection` errors are broker error responses that the
+ * client retries itself (a coordinator still loading, for example), so they go to warn.
+ */
+function pinoLogCreator(logger: Logger): logCreator {
+  return () => ({ namespace, level, log }: LogEntry) => {
+    const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
+    let pinoLevel = LEVEL_NAMES[level] ?? 'debug';
+    if (level === logLevel.INFO || EXPECTED_WARNINGS.includes(message)) {
+      pinoLevel = 'debug';
+    } else if (level === logLevel.ERROR && namespace === 'Connection') {
+      pinoLevel = 'warn';
+    }
+    logger[pinoLevel]({ ...fields, kafkajs: namespace }, message);
+  };
+}
+
+/** Creates a kafkajs client whose logs go to the given logger. */
+export function createKafka(options: KafkaClientOptions): Kafka {
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    connectionTimeout: options.connectionTimeoutMs ?? 5000,
+    logLevel: logLevel.INFO,
+    logCreator: pinoLogCreator(options.logger.child({ component: 'kafkajs' })),
+    retry: { initialRetryTime: 200, retries: 8 },
+  });
+}

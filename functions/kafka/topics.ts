@@ -1,0 +1,36 @@
+import type { Kafka } from 'kafkajs';
+import type { Logger } from '../common/logger.js';
+import { KafkaTopicError } from './errors.js';
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  replicationFactor: number;
+}
+
+/**
+ * Creates the topics that do not exist yet, with explicit partition counts, and waits
+ * for their leaders. Existing topics are left as they are.
+ */
+export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[], logger: Logger): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((spec) => !existing.has(spec.topic));
+    if (missing.length === 0) {
+      return;
+    }
+    await admin.createTopics({ topics: missing.map((spec) => ({ ...spec })), waitForLeaders: true });
+    for (const spec of missing) {
+      logger.info({ topic: spec.topic, partitions: spec.numPartitions, replicationFactor: spec.replicationFactor }, 'topic created');
+    }
+  } catch (error) {
+    throw new KafkaTopicError(
+      `could not create topics ${specs.map((spec) => spec.topic).join(', ')}: ${(error as Error).message}`,
+      error,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,261 @@
+import type { Kafka } from 'kafkajs';
+import type { EscConfig, KafkaConfig } from '../common/config.js';
+import { describeError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { parseEscEventNotification, toEscEventRecord, type EscEventRecord } from '../esc/index.js';
+import {
+  CE_TYPE_PREFIX,
+  ReliableProducer,
+  buildDeadLetterMessage,
+  cloudEventHeaders,
+} from '../kafka/index.js';
+import { connectNetconf, type NetconfConnectOptions, type NetconfNotification, type NetconfSession } from '../netconf/index.js';
+import type { SchemaSet } from '../schema/index.js';
+import { EventPublisher } from './event-publisher.js';
+import { backoffDelayMs } from './backoff.js';
+
+export interface ListenerOptions {
+  esc: EscConfig;
+  kafka: KafkaConfig;
+  kafkaClient: Kafka;
+  schemas: SchemaSet;
+  logger: Logger;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  /** Replaces `connectNetconf`, for tests. */
+  connect?: (options: NetconfConnectOptions) => Promise<NetconfSession>;
+  /** Called with each parsed event before it is queued for Kafka. */
+  onEvent?: (record: EscEventRecord) => void;
+}
+
+export interface ListenerStats {
+  notificationsReceived: number;
+  eventsProduced: number;
+  deadLettersProduced: number;
+  pending: number;
+  sessions: number;
+  subscribed: boolean;
+}
+
+/** Default NETCONF stream (RFC 5277), used when ESC rejects the configured one. */
+const DEFAULT_STREAM = 'NETCONF';
+
+/**
+ * The long-lived listener: keeps one NETCONF session to ESC subscribed to the event
+ * stream and turns every notification into an EscEvent record on Kafka. A notification
+ * that cannot be parsed goes to the dead-letter topic with its raw XML. The session
+ * carries nothing but the subscription, because ESC does not offer `:interleave`.
+ * Lost sessions are reopened with jittered exponential backoff.
+ */
+export class EscEventListener {
+  private readonly producer: ReliableProducer;
+  private readonly publisher: EventPublisher;
+  private readonly logger: Logger;
+  private session: NetconfSession | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private notificationsReceived = 0;
+  private sessions = 0;
+  private subscribed = false;
+
+  constructor(private readonly options: ListenerOptions) {
+    this.logger = options.logger.child({ component: 'listener', escHost: options.esc.host });
+    this.producer = new ReliableProducer(options.kafkaClient, this.logger);
+    this.publisher = new EventPublisher({
+      producer: this.producer,
+      deadLetterTopic: options.kafka.topics.deadLetter,
+      escHost: options.esc.host,
+      logger: this.logger,
+    });
+  }
+
+  /**
+   * Connects the producer, then opens and subscribes the first session. Resolves once
+   * subscribed; rejects when the first attempt fails for a reason a retry cannot fix
+   * (host key mismatch, authentication). Later losses are retried in the background.
+   */
+  async start(): Promise<void> {
+    await this.producer.connect();
+    this.running = true;
+    await this.openSession();
+    this.loop = this.superviseSession();
+  }
+
+  stats(): ListenerStats {
+    return {
+      notificationsReceived: this.notificationsReceived,
+      eventsProduced: this.publisher.counters.eventsProduced,
+      deadLettersProduced: this.publisher.counters.deadLettersProduced,
+      pending: this.publisher.pending,
+      sessions: this.sessions,
+      subscribed: this.subscribed,
+    };
+  }
+
+  /** Resolves once every notification received so far is acknowledged by Kafka. */
+  drain(): Promise<void> {
+    return this.publisher.drain();
+  }
+
+  /** Closes the session, waits for queued records to be acknowledged, then disconnects. */
+  async stop(): Promise<void> {
+    if (!this.running) {
+      return;
+    }
+    this.running = false;
+    this.wakeUp?.();
+    await this.session?.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing the NETCONF session failed'));
+    await this.loop;
+    await this.publisher.drain();
+    if (this.publisher.pending > 0) {
+      this.logger.error({ pending: this.publisher.pending }, 'listener stopped with records not acknowledged by Kafka');
+    }
+    this.publisher.stop();
+    await this.producer.disconnect();
+    this.logger.info(this.stats(), 'listener stopped');
+  }
+
+  private async openSession(): Promise<void> {
+    const { esc } = this.options;
+    const connect = this.options.connect ?? connectNetconf;
+    const session = await connect({
+      host: esc.host,
+      port: esc.port,
+      username: esc.username,
+      password: esc.password,
+      privateKey: esc.privateKey,
+      passphrase: esc.passphrase,
+      hostKey: esc.hostKey,
+      connectTimeoutMs: esc.connectTimeoutMs,
+      helloTimeoutMs: esc.helloTimeoutMs,
+      rpcTimeoutMs: esc.rpcTimeoutMs,
+      keepaliveIntervalMs: esc.keepaliveIntervalMs,
+      maxMessageBytes: esc.maxMessageBytes,
+      logger: this.logger,
+    });
+    this.sessions += 1;
+    session.on('notification', (notification: NetconfNotification) => this.handleNotification(notification));
+    this.session = session;
+    try {
+      await this.subscribe(session);
+    } catch (error) {
+      await session.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async subscribe(session: NetconfSession): Promise<void> {
+    const stream = this.options.esc.stream;
+    const reply = await session.createSubscription({ stream });
+    if (reply.ok) {
+      this.subscribed = true;
+      this.logger.info({ stream, sessionId: session.sessionId }, 'subscribed to notifications');
+      return;
+    }
+    this.logger.error(
+      { stream, sessionId: session.sessionId, rpcErrors: reply.errors },
+      `ESC rejected the subscription to stream ${stream}; subscribing to the default stream ${DEFAULT_STREAM} instead. Check ESC_STREAM`,
+    );
+    const fallback = await session.createSubscription({});
+    if (!fallback.ok) {
+      const message = fallback.errors.map((error) => error.errorMessage ?? error.errorTag).join('; ');
+      throw new Error(`ESC rejected create-subscription for stream ${stream} and for the default stream: ${message}`);
+    }
+    this.subscribed = true;
+    this.logger.warn({ stream: DEFAULT_STREAM, sessionId: session.sessionId }, 'subscribed to the default notification stream');
+  }
+
+  /** Waits for the session to close, then reconnects with backoff until stopped. */
+  private async superviseSession(): Promise<void> {
+    let attempt = 0;
+    while (this.running) {
+      const session = this.session;
+      if (session && !session.closed) {
+        const closeError = await new Promise<Error | undefined>((resolve) => {
+          session.once('close', resolve);
+          this.wakeUp = () => resolve(undefined);
+        });
+        this.subscribed = false;
+        if (!this.running) {
+          return;
+        }
+        this.logger.warn(
+          { err: closeError, sessionId: session.sessionId },
+          'NETCONF session lost; notifications ESC sends before the new subscription are lost unless ESC replays them',
+        );
+        attempt = 0;
+      }
+
+      const delayMs = backoffDelayMs(attempt, this.options.reconnectMinMs, this.options.reconnectMaxMs);
+      attempt += 1;
+      this.logger.info({ attempt, delayMs }, 'reconnecting to ESC');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      if (!this.running) {
+        return;
+      }
+      try {
+        await this.openSession();
+        attempt = 0;
+      } catch (error) {
+        this.session = undefined;
+        const retriable = (error as { retriable?: boolean }).retriable !== false;
+        this.logger.error({ err: error, attempt, retriable }, 'reconnecting to ESC failed');
+      }
+    }
+  }
+
+  private handleNotification(notification: NetconfNotification): void {
+    this.notificationsReceived += 1;
+    const { topics } = this.options.kafka;
+    const rawXml = Buffer.from(notification.xml, 'utf8');
+    try {
+      const fields = parseEscEventNotification(rawXml, { maxBytes: this.options.esc.maxMessageBytes });
+      const record = toEscEventRecord(fields, { escHost: this.options.esc.host, receivedAt: notification.receivedAt });
+      const value = this.options.schemas.encode('EscEvent', record);
+      this.options.onEvent?.(record);
+      this.publisher.enqueue({
+        topic: topics.events,
+        isEvent: true,
+        rawXml,
+        message: {
+          key: record.depid ?? record.tenant ?? null,
+          value,
+          headers: cloudEventHeaders({
+            id: record.eventId,
+            source: `esc://${this.options.esc.host}`,
+            type: `${CE_TYPE_PREFIX}.escEvent.${record.eventType}`,
+            time: record.eventTime,
+            subject: record.depid ?? record.tenant,
+            extensions: { escstatus: record.status, escdepname: record.depname, esctenant: record.tenant },
+          }),
+        },
+      });
+      this.logger.debug({ eventId: record.eventId, eventType: record.eventType, status: record.status }, 'notification queued');
+    } catch (error) {
+      const errorCode = (error as { code?: string }).code ?? 'ESC_EVENT_INVALID';
+      this.logger.warn({ err: error, errorCode, bytes: rawXml.length }, 'notification could not be turned into a record, sending it to the dead-letter topic');
+      this.publisher.enqueue({
+        topic: topics.deadLetter,
+        isEvent: false,
+        rawXml,
+        message: buildDeadLetterMessage({
+          rawValue: rawXml,
+          key: null,
+          errorCode,
+          reason: describeError(error),
+          component: 'listener',
+          source: { escHost: this.options.esc.host },
+          contentType: 'application/xml',
+          failedAt: Date.now(),
+        }),
+      });
+    }
+  }
+}

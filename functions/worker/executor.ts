@@ -1,0 +1,125 @@
+import type { EscConfig } from '../common/config.js';
+import { describeError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { buildVmActionOperation, type RpcErrorRecord } from '../esc/index.js';
+import { connectNetconf, type NetconfConnectOptions, type NetconfSession, type RpcError } from '../netconf/index.js';
+
+export interface VmAction {
+  actionType: string;
+  vmName: string;
+  force: boolean | null;
+}
+
+/** The reply ESC sent, or why none arrived. */
+export type ExecutionOutcome =
+  | { kind: 'reply'; ok: boolean; errors: RpcErrorRecord[]; messageId: string; sessionId: string | null }
+  | { kind: 'failed'; reason: string; mayHaveReachedEsc: boolean; sessionId?: string | null; messageId?: string | null };
+
+/** Sends one vmAction to ESC. Implementations never throw; failures are outcomes. */
+export interface VmActionExecutor {
+  execute(action: VmAction, logger: Logger): Promise<ExecutionOutcome>;
+  close(): Promise<void>;
+}
+
+/**
+ * Sends vmAction requests on a NETCONF session of its own (the listener's session is
+ * subscribed and, without `:interleave`, cannot carry RPCs). Opens the session on first
+ * use and opens a new one after a loss; a request is never re-sent after a failure,
+ * because a vmAction is not idempotent.
+ */
+export class NetconfVmActionExecutor implements VmActionExecutor {
+  private session: NetconfSession | undefined;
+  private connecting: Promise<NetconfSession> | undefined;
+
+  constructor(
+    private readonly esc: EscConfig,
+    private readonly logger: Logger,
+    private readonly connect: (options: NetconfConnectOptions) => Promise<NetconfSession> = connectNetconf,
+  ) {}
+
+  async execute(action: VmAction, log: Logger): Promise<ExecutionOutcome> {
+    let session: NetconfSession;
+    try {
+      session = await this.getSession();
+    } catch (error) {
+      log.error({ err: error }, 'could not open a NETCONF session to ESC');
+      return { kind: 'failed', reason: `could not connect to ESC ${this.esc.host}:${this.esc.port}: ${describeError(error)}`, mayHaveReachedEsc: false };
+    }
+
+    const operation = buildVmActionOperation(action, { form: this.esc.vmActionForm });
+    try {
+      const reply = await session.rpc(operation, { timeoutMs: this.esc.rpcTimeoutMs });
+      return {
+        kind: 'reply',
+        ok: reply.ok,
+        errors: reply.errors.map(toRpcErrorRecord),
+        messageId: reply.messageId,
+        sessionId: session.sessionId ?? null,
+      };
+    } catch (error) {
+      const requestSent = (error as { requestSent?: boolean }).requestSent ?? true;
+      log.error({ err: error, requestSent, sessionId: session.sessionId }, 'vmAction request failed without a reply');
+      return {
+        kind: 'failed',
+        reason: `no reply from ESC: ${describeError(error)}`,
+        mayHaveReachedEsc: requestSent,
+        sessionId: session.sessionId ?? null,
+      };
+    }
+  }
+
+  private async getSession(): Promise<NetconfSession> {
+    if (this.session && !this.session.closed) {
+      return this.session;
+    }
+    this.connecting ??= this.openSession().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async openSession(): Promise<NetconfSession> {
+    const esc = this.esc;
+    const session = await this.connect({
+      host: esc.host,
+      port: esc.port,
+      username: esc.username,
+      password: esc.password,
+      privateKey: esc.privateKey,
+      passphrase: esc.passphrase,
+      hostKey: esc.hostKey,
+      connectTimeoutMs: esc.connectTimeoutMs,
+      helloTimeoutMs: esc.helloTimeoutMs,
+      rpcTimeoutMs: esc.rpcTimeoutMs,
+      keepaliveIntervalMs: esc.keepaliveIntervalMs,
+      maxMessageBytes: esc.maxMessageBytes,
+      logger: this.logger,
+    });
+    session.on('close', (error?: Error) => {
+      if (this.session === session) {
+        this.logger.warn({ err: error, sessionId: session.sessionId }, 'worker NETCONF session closed; the next command opens a new one');
+      }
+    });
+    this.session = session;
+    this.logger.info({ sessionId: session.sessionId, framing: session.framing }, 'worker NETCONF session open');
+    return session;
+  }
+
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await session?.close();
+  }
+}
+
+function toRpcErrorRecord(error: RpcError): RpcErrorRecord {
+  return {
+    errorType: error.errorType ?? null,
+    errorTag: error.errorTag ?? null,
+    errorSeverity: error.errorSeverity ?? null,
+    errorAppTag: error.errorAppTag ?? null,
+    errorPath: error.errorPath ?? null,
+    errorMessage: error.errorMessage ?? null,
+    errorInfo: error.errorInfo ?? null,
+  };
+}

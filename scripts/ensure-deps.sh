@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need and is missing: npm packages, Java 17 and
+# Maven (for the local Kafka broker), and the Python peers the tests check the bridge
+# against (Debian's python3-ncclient and python3-avro). System packages are installed
+# with apt-get when running as root; otherwise the script says what to install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "Installing npm packages (npm ci)" >&2
+  npm ci --no-audit --no-fund
+fi
+
+missing=()
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+/usr/bin/python3 -c 'import ncclient' >/dev/null 2>&1 || missing+=(python3-ncclient)
+/usr/bin/python3 -c 'import avro' >/dev/null 2>&1 || missing+=(python3-avro)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian packages: ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  else
+    echo "error: missing packages: ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install ${missing[*]}) and run again." >&2
+    exit 1
+  fi
+fi

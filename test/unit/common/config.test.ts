@@ -1,0 +1,69 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../../../functions/common/config.js';
+
+const ESC_ENV = { ESC_HOST: 'esc.example.net', ESC_PASSWORD: 'secret', ESC_HOST_KEY_SHA256: 'SHA256:abc' };
+
+function problemsOf(action: () => unknown): readonly string[] {
+  try {
+    action();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies documented defaults', () => {
+    const config = loadConfig(ESC_ENV, { needsEsc: true });
+    assert.equal(config.esc.port, 830);
+    assert.equal(config.esc.stream, 'escEvent');
+    assert.equal(config.esc.vmActionForm, 'editconfig');
+    assert.deepEqual(config.kafka.brokers, ['127.0.0.1:9092']);
+    assert.equal(config.kafka.topics.events, 'esc.events');
+    assert.equal(config.kafka.topics.deadLetter, 'esc.dead-letter');
+    assert.deepEqual(config.esc.hostKey, { kind: 'fingerprint', sha256: 'SHA256:abc' });
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ ESC_PORT: 'eighty', KAFKA_BROKERS: 'a:1', ESC_VMACTION_FORM: 'soap', LOG_LEVEL: 'loud' }, { needsEsc: true }),
+    );
+    assert.ok(problems.some((problem) => problem.startsWith('ESC_PORT="eighty"')), problems.join('\n'));
+    assert.ok(problems.some((problem) => problem.startsWith('ESC_VMACTION_FORM="soap"')), problems.join('\n'));
+    assert.ok(problems.some((problem) => problem.startsWith('LOG_LEVEL="loud"')), problems.join('\n'));
+  });
+
+  it('requires host, credentials and a pinned host key for ESC commands', () => {
+    const problems = problemsOf(() => loadConfig({}, { needsEsc: true }));
+    assert.ok(problems.some((problem) => problem.includes('ESC_HOST is missing')));
+    assert.ok(problems.some((problem) => problem.includes('ESC_PASSWORD or ESC_PRIVATE_KEY_FILE')));
+    assert.ok(problems.some((problem) => problem.includes('ESC_HOST_KEY_SHA256')));
+  });
+
+  it('does not require ESC settings for Kafka-only commands', () => {
+    const config = loadConfig({ KAFKA_BROKERS: '127.0.0.1:19092, 127.0.0.1:19093' }, { needsEsc: false });
+    assert.deepEqual(config.kafka.brokers, ['127.0.0.1:19092', '127.0.0.1:19093']);
+  });
+
+  it('allows accepting any host key only for a loopback ESC', () => {
+    const loopback = loadConfig({ ESC_HOST: '127.0.0.1', ESC_PASSWORD: 'x', ESC_INSECURE_ACCEPT_ANY_HOST_KEY: 'true' }, { needsEsc: true });
+    assert.deepEqual(loopback.esc.hostKey, { kind: 'insecure-accept-any' });
+    const problems = problemsOf(() =>
+      loadConfig({ ESC_HOST: '10.1.2.3', ESC_PASSWORD: 'x', ESC_INSECURE_ACCEPT_ANY_HOST_KEY: 'true' }, { needsEsc: true }),
+    );
+    assert.ok(problems.some((problem) => problem.includes('only for a loopback ESC_HOST, not 10.1.2.3')), problems.join('\n'));
+  });
+
+  it('rejects a broker list entry without a port', () => {
+    const problems = problemsOf(() => loadConfig({ KAFKA_BROKERS: 'kafka-1' }, { needsEsc: false }));
+    assert.ok(problems.some((problem) => problem.includes('"kafka-1" is not host:port')), problems.join('\n'));
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig(ESC_ENV, { needsEsc: true });
+    assert.ok(Object.isFrozen(config));
+    assert.ok(Object.isFrozen(config.kafka.topics));
+  });
+});
