@@ -61,8 +61,8 @@ export interface RunningSimulator {
   /** Sends one escEvent notification to every subscribed session; returns the sessions reached. */
   emitEvent(event: SimulatedEvent): number;
   /**
-   * Sends `count` notifications (VM_ALIVE for the first inventory VM unless a template is
-   * given) as fast as the sockets accept them; resolves when all were written.
+   * Sends `count` notifications as fast as the sockets accept them and resolves when all
+   * were written. Without a template, each is a VM_ALIVE for the first inventory VM.
    */
   emitBurst(count: number, options?: { template?: SimulatedEvent }): Promise<void>;
   /** Sends captured notification files verbatim; returns notifications written, summed over sessions. */
@@ -136,14 +136,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
           nextSessionId += 1;
           core.addSession(netconf, connection);
         });
-        const refuse = (accept: () => ServerChannel, what: string): void => {
+        const rejectWithMessage = (accept: () => ServerChannel, what: string): void => {
           const channel = accept();
           channel.stderr.write(`This server offers only the "netconf" subsystem; ${what} is not available. Connect with: ssh -s <host> netconf\n`);
           channel.exit(1);
           channel.end();
         };
-        session.on('shell', (accept) => refuse(accept, 'a shell'));
-        session.on('exec', (accept, _reject, info) => refuse(accept, `exec of "${info.command}"`));
+        session.on('shell', (accept) => rejectWithMessage(accept, 'a shell'));
+        session.on('exec', (accept, _reject, info) => rejectWithMessage(accept, `exec of "${info.command}"`));
       });
     });
   });

@@ -63,7 +63,7 @@ export function buildEventNotification(event: SimulatedEvent): string {
     + '</notification>';
 }
 
-/** A SUCCESS event about one VM, with its deployment context filled in. */
+/** Builds a SUCCESS event about one VM, with its deployment context filled in. */
 export function vmEvent(vm: VmRecord, type: string, statusMessage: string): SimulatedEvent {
   return {
     type,
@@ -78,7 +78,7 @@ export function vmEvent(vm: VmRecord, type: string, statusMessage: string): Simu
 }
 
 /**
- * A FAILURE event for a VM operation. ESC leaves out `vm_group` and sends an empty
+ * Builds a FAILURE event for a VM operation. ESC leaves out `vm_group` and sends an empty
  * `vm_source` on these, so only tenant, deployment and type identify the VM.
  */
 export function vmFailureEvent(vm: VmRecord, type: string, statusMessage: string): SimulatedEvent {
