@@ -21,8 +21,8 @@ export interface Hello {
 }
 
 /**
- * Builds a `<hello>` message. A server passes its `sessionId`; a client passes none, because
- * RFC 6241 section 8.1 requires a server to end the session when a client sends one.
+ * Builds a `<hello>` message. A server passes its `sessionId`. A client passes none, because
+ * RFC 6241 section 8.1 requires a server to end the session when a client hello has one.
  */
 export function buildHello(capabilities: readonly string[], sessionId?: number): string {
   if (sessionId !== undefined && !isValidSessionId(sessionId)) {

@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { NetconfHostKeyError } from './errors.js';
 
-/** How the server's SSH host key is checked before any credential is sent. */
+/** Policy for checking the server's SSH host key, applied before any credential is sent. */
 export type HostKeyPolicy =
   | {
     kind: 'fingerprint';
@@ -32,7 +32,7 @@ export function sha256Fingerprint(keyBlob: Buffer): string {
 /**
  * Decodes a SHA-256 fingerprint written as `SHA256:<base64>`, bare base64 (padding optional)
  * or hex (64 digits, colons allowed) into its 32 bytes.
- * @throws NetconfHostKeyError when the value is none of these.
+ * @throws NetconfHostKeyError for any other value.
  */
 export function decodeSha256Fingerprint(value: string): Buffer {
   const trimmed = value.trim();
@@ -142,7 +142,7 @@ export function checkHostKey(options: {
       return undefined;
     }
     return new NetconfHostKeyError(
-      `Host key of ${host}:${port} has fingerprint ${presented}, not the pinned SHA256:${expected.toString('base64').replace(/=+$/, '')}; if the server's key changed legitimately, pin the new fingerprint`,
+      `Host key of ${host}:${port} has fingerprint ${presented}, not the pinned ${policy.sha256}; if the server's key changed legitimately, pin the new fingerprint`,
     );
   }
 

@@ -5,6 +5,8 @@ import { NetconfFramingError, NetconfProtocolError, NetconfSessionClosedError, N
 import { DEFAULT_MAX_MESSAGE_BYTES, FrameDecoder, encodeFrame, type Framing } from './framing.js';
 import { BASE_1_0, BASE_1_1, NETCONF_BASE_NAMESPACE, buildHello, chooseFraming, hasCapability, parseHello } from './hello.js';
 import { buildRpc, readRpcReply, type RpcReply } from './rpc-reply.js';
+import { PendingRequests } from './pending-requests.js';
+import type { NetconfTransport, SessionOptions } from './session-options.js';
 import {
   NOTIFICATION_NAMESPACE,
   buildCreateSubscription,
@@ -16,48 +18,7 @@ import {
 
 export type { NetconfNotification } from './notification.js';
 
-/**
- * The byte stream a session runs over. An ssh2 `ClientChannel` fits; tests use an in-memory fake.
- * `close` must be emitted once when the stream ends for any reason.
- */
-export interface NetconfTransport {
-  write(data: Buffer): void;
-  end(): void;
-  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
-  on(event: 'close', listener: (error?: Error) => void): unknown;
-}
-
-export interface SessionOptions {
-  /** Capabilities advertised besides base:1.0 and base:1.1. */
-  capabilities?: readonly string[];
-  /**
-   * Time to wait for the server's hello, in milliseconds.
-   * @default 10000
-   */
-  helloTimeoutMs?: number;
-  /**
-   * Default time to wait for each RPC reply, in milliseconds.
-   * @default 30000
-   */
-  rpcTimeoutMs?: number;
-  /**
-   * Time `close()` waits for the close-session reply, in milliseconds.
-   * @default 5000
-   */
-  closeTimeoutMs?: number;
-  /**
-   * Upper bound on one received message, in bytes.
-   * @default 67108864
-   */
-  maxMessageBytes?: number;
-  logger?: Logger;
-}
-
-interface PendingRpc {
-  resolve(reply: RpcReply & { messageId: string }): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout;
-}
+export type { NetconfTransport, SessionOptions } from './session-options.js';
 
 /**
  * A NETCONF client session (RFC 6241) over one transport. Replies are matched to requests by
@@ -77,7 +38,7 @@ export class NetconfSession extends EventEmitter {
   private readonly closeTimeoutMs: number;
   private readonly maxMessageBytes: number;
   private logger: Logger;
-  private readonly pending = new Map<string, PendingRpc>();
+  private readonly pending = new PendingRequests();
   private nextMessageId = 1;
   private helloWaiter: { resolve(): void; reject(error: Error): void } | undefined;
   private closing: Promise<void> | undefined;
@@ -114,7 +75,7 @@ export class NetconfSession extends EventEmitter {
   /**
    * Sends the client hello, waits for the server hello and chooses the framing. The hello is
    * written alone and no RPC can be written before the server hello has arrived, because some
-   * servers (yuma123 netconfd 2.x) stall when a hello and an RPC arrive in one read.
+   * servers (Debian's netconfd 2.13, from yuma123) stall when a hello and an RPC arrive in one read.
    * @throws NetconfTimeoutError when no hello arrives within `helloTimeoutMs`.
    * @throws NetconfProtocolError when the server hello is invalid or lists no base capability.
    * @throws NetconfSessionClosedError or NetconfFramingError when the transport closes or breaks first.
@@ -156,34 +117,7 @@ export class NetconfSession extends EventEmitter {
     if (this.closedValue || this.closing !== undefined) {
       return Promise.reject(new NetconfSessionClosedError('Cannot send an RPC on a closed NETCONF session; open a new session', { requestSent: false }));
     }
-    const messageId = String(this.nextMessageId);
-    this.nextMessageId += 1;
-    const rpcXml = buildRpc(messageId, operationXml);
-    try {
-      parseXml(rpcXml, { maxBytes: Number.MAX_SAFE_INTEGER });
-    } catch (error) {
-      return Promise.reject(new NetconfProtocolError(`NETCONF operation is not well-formed XML and was not sent: ${(error as Error).message}`, { cause: error, requestSent: false }));
-    }
-
-    const timeoutMs = options.timeoutMs ?? this.rpcTimeoutMs;
-    const rpcLogger = this.logger.child({ messageId });
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(messageId);
-        rpcLogger.warn({ timeoutMs }, 'rpc timed out');
-        reject(new NetconfTimeoutError(`No reply to NETCONF rpc message-id ${messageId} within ${timeoutMs} ms; the server may still run it`, { requestSent: true }));
-      }, timeoutMs);
-      this.pending.set(messageId, {
-        resolve: (reply) => {
-          rpcLogger.debug({ ok: reply.ok, rpcErrorCount: reply.errors.length }, 'rpc reply received');
-          resolve(reply);
-        },
-        reject,
-        timer,
-      });
-      rpcLogger.debug('rpc sent');
-      this.writeMessage(rpcXml);
-    });
+    return this.sendRequest(operationXml, options.timeoutMs ?? this.rpcTimeoutMs);
   }
 
   /** Sends `<create-subscription>` (RFC 5277 section 2.1.1); an `rpc-error` is returned in the reply. */
@@ -197,28 +131,50 @@ export class NetconfSession extends EventEmitter {
       return Promise.resolve();
     }
     this.closing ??= (async () => {
-      await this.sendCloseSession();
+      try {
+        await this.sendRequest('<close-session/>', this.closeTimeoutMs);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'close-session failed, ending the transport anyway');
+      }
       this.shutDown(undefined, true);
     })();
     return this.closing;
   }
 
-  private async sendCloseSession(): Promise<void> {
+  private sendRequest(operationXml: string, timeoutMs: number): Promise<RpcReply & { messageId: string }> {
     const messageId = String(this.nextMessageId);
     this.nextMessageId += 1;
+    const rpcXml = buildRpc(messageId, operationXml);
     try {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.pending.delete(messageId);
-          this.logger.warn({ messageId, timeoutMs: this.closeTimeoutMs }, 'no reply to close-session');
-          resolve();
-        }, this.closeTimeoutMs);
-        this.pending.set(messageId, { resolve: () => resolve(), reject: () => resolve(), timer });
-        this.writeMessage(buildRpc(messageId, '<close-session/>'));
-      });
+      parseXml(rpcXml, { maxBytes: Number.MAX_SAFE_INTEGER });
     } catch (error) {
-      this.logger.warn({ err: error }, 'close-session failed');
+      return Promise.reject(new NetconfProtocolError(`NETCONF operation is not well-formed XML and was not sent: ${(error as Error).message}`, { cause: error, requestSent: false }));
     }
+
+    const rpcLogger = this.logger.child({ messageId });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.take(messageId);
+        rpcLogger.warn({ timeoutMs }, 'rpc timed out');
+        reject(new NetconfTimeoutError(`No reply to NETCONF rpc message-id ${messageId} within ${timeoutMs} ms; the server may still run it`, { requestSent: true }));
+      }, timeoutMs);
+      this.pending.add(messageId, {
+        resolve: (reply) => {
+          rpcLogger.debug({ ok: reply.ok, rpcErrorCount: reply.errors.length }, 'rpc reply received');
+          resolve(reply);
+        },
+        reject,
+        timer,
+      });
+      try {
+        this.writeMessage(rpcXml);
+      } catch (error) {
+        this.pending.take(messageId);
+        reject(new NetconfSessionClosedError(`Writing NETCONF rpc message-id ${messageId} failed: ${(error as Error).message}`, { cause: error, requestSent: false }));
+        return;
+      }
+      rpcLogger.debug('rpc sent');
+    });
   }
 
   private writeMessage(xml: string): void {
@@ -308,30 +264,26 @@ export class NetconfSession extends EventEmitter {
       // RFC 6241 section 4.1 lets a server omit message-id only when it cannot read the request's.
       // This client always sends one, so with exactly one request outstanding the reply can only
       // belong to it. With none or several outstanding it matches nothing and is dropped.
-      if (this.pending.size !== 1) {
+      messageId = this.pending.onlyMessageId();
+      if (messageId === undefined) {
         this.logger.warn({ outstanding: this.pending.size, rpcErrors: reply.errors }, 'rpc-reply without message-id dropped');
         return;
       }
-      messageId = this.pending.keys().next().value as string;
       this.logger.warn({ messageId }, 'rpc-reply without message-id matched to the only outstanding request');
     }
 
-    const pending = this.pending.get(messageId);
+    const pending = this.pending.take(messageId);
     if (pending === undefined) {
       this.logger.warn({ messageId }, 'rpc-reply with unknown message-id dropped');
       return;
     }
-    this.pending.delete(messageId);
-    clearTimeout(pending.timer);
     pending.resolve({ ...reply, messageId });
   }
 
   private handleMalformedMessage(xml: string, error: Error, receivedAt: number): void {
     const messageId = /^\s*(?:<\?xml[^>]*>\s*)?<(?:[\w.-]+:)?rpc-reply\b[^>]*\smessage-id\s*=\s*["']([^"']*)["']/.exec(xml)?.[1];
-    const pending = messageId === undefined ? undefined : this.pending.get(messageId);
-    if (messageId !== undefined && pending !== undefined) {
-      this.pending.delete(messageId);
-      clearTimeout(pending.timer);
+    const pending = messageId === undefined ? undefined : this.pending.take(messageId);
+    if (pending !== undefined) {
       pending.reject(new NetconfProtocolError(`NETCONF reply to message-id ${messageId} is not well-formed XML: ${error.message}`, { cause: error, requestSent: true }));
       return;
     }
@@ -348,7 +300,7 @@ export class NetconfSession extends EventEmitter {
       return;
     }
     if (this.closing !== undefined && error === undefined) {
-      // The server may close the channel as soon as it has answered close-session.
+      // The server may close the channel as soon as it has sent the close-session reply.
       this.shutDown(undefined, true);
       return;
     }
@@ -364,15 +316,11 @@ export class NetconfSession extends EventEmitter {
       return;
     }
     this.closedValue = true;
-    const pendingError = (messageId: string): NetconfSessionClosedError => new NetconfSessionClosedError(
-      `NETCONF session closed before the reply to message-id ${messageId}${reason === undefined ? '' : `: ${reason.message}`}; the server may have run the request`,
+    const detail = reason === undefined ? '' : `: ${reason.message}`;
+    this.pending.rejectAll((messageId) => new NetconfSessionClosedError(
+      `NETCONF session closed before the reply to message-id ${messageId}${detail}; the server may have run the request`,
       { cause: reason, requestSent: true },
-    );
-    for (const [messageId, pending] of this.pending) {
-      clearTimeout(pending.timer);
-      pending.reject(pendingError(messageId));
-    }
-    this.pending.clear();
+    ));
     this.helloWaiter?.reject(reason ?? new NetconfSessionClosedError('NETCONF session closed before the server hello'));
     this.helloWaiter = undefined;
     try {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { NetconfAuthError, NetconfConnectError, NetconfError, NetconfHostKeyError } from './errors.js';
-import { checkHostKey, loadKnownHosts, sha256Fingerprint, type HostKeyPolicy, type KnownHostsEntry } from './host-key.js';
+import { checkHostKey, decodeSha256Fingerprint, loadKnownHosts, sha256Fingerprint, type HostKeyPolicy, type KnownHostsEntry } from './host-key.js';
 import { NetconfSession, type NetconfTransport } from './session.js';
 
 export type { HostKeyPolicy } from './host-key.js';
@@ -45,6 +45,10 @@ export interface NetconfConnectOptions {
  */
 export async function connectNetconf(options: NetconfConnectOptions): Promise<NetconfSession> {
   const logger = (options.logger ?? silentLogger()).child({ host: options.host, port: options.port });
+  if (options.hostKey.kind === 'fingerprint') {
+    // Rejects an unreadable fingerprint before connecting, with its own message.
+    decodeSha256Fingerprint(options.hostKey.sha256);
+  }
   const knownHosts = options.hostKey.kind === 'known-hosts' ? await loadKnownHosts(options.hostKey.path) : undefined;
   if (options.hostKey.kind === 'insecure-accept-any') {
     logger.warn('host key verification is disabled (insecure-accept-any): the connection can be intercepted; pin a fingerprint or use a known_hosts file');
@@ -91,7 +95,7 @@ function openNetconfChannel(
     };
     // ssh2's readyTimeout does not cover a TCP connect that hangs, so one timer covers all steps.
     const timer = setTimeout(() => {
-      fail(new NetconfConnectError(`Connecting to ${host}:${port} timed out after ${connectTimeoutMs} ms; check the address and that an SSH server answers there, or raise connectTimeoutMs`));
+      fail(new NetconfConnectError(`Connecting to ${host}:${port} timed out after ${connectTimeoutMs} ms; check the address and that an SSH server listens there, or raise connectTimeoutMs`));
       client.destroy();
     }, connectTimeoutMs);
 
@@ -113,7 +117,7 @@ function openNetconfChannel(
       logger.debug('ssh connection ready');
       client.subsys('netconf', (error, channel) => {
         if (error !== undefined && error !== null) {
-          fail(new NetconfConnectError(`SSH server ${host}:${port} refused the netconf subsystem: ${error.message}`, { cause: error }));
+          fail(new NetconfConnectError(`SSH server ${host}:${port} rejected the netconf subsystem request: ${error.message}`, { cause: error }));
           return;
         }
         if (!settled) {
@@ -136,7 +140,11 @@ function openNetconfChannel(
       tryKeyboard: options.password !== undefined,
       // ssh2 calls hostVerifier during key exchange, before any authentication request is sent.
       hostVerifier: (keyBlob: Buffer): boolean => {
-        hostKeyError = checkHostKey({ policy: options.hostKey, host, port, keyBlob, knownHosts });
+        try {
+          hostKeyError = checkHostKey({ policy: options.hostKey, host, port, keyBlob, knownHosts });
+        } catch (error) {
+          hostKeyError = new NetconfHostKeyError(`Checking the host key of ${host}:${port} failed: ${(error as Error).message}`, { cause: error });
+        }
         if (hostKeyError !== undefined) {
           logger.error({ fingerprint: sha256Fingerprint(keyBlob), err: hostKeyError }, 'ssh host key rejected');
           return false;

@@ -4,6 +4,8 @@ import { connect, createServer, type AddressInfo, type Server as TcpServer, type
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import ssh2 from 'ssh2';
 import type { AuthContext, Connection, ParsedKey, ServerChannel } from 'ssh2';
 import { connectNetconf, type NetconfConnectOptions } from '../../functions/netconf/ssh-transport.js';
@@ -20,6 +22,18 @@ import {
 const { Server, utils } = ssh2;
 const USERNAME = 'netconf-user';
 const PASSWORD = 'correct horse battery staple';
+
+/** A trace-level logger that keeps every JSON line it writes. */
+function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  return { logger: pino({ level: 'trace' }, stream), lines };
+}
 
 function parsePublicKey(openssh: string): ParsedKey {
   const parsed = utils.parseKey(openssh);
@@ -52,7 +66,7 @@ class TestNetconfServer {
   port = 0;
 
   constructor() {
-    // ssh2's server answers keepalive@openssh.com itself without an event, so its debug output
+    // ssh2's server replies to keepalive@openssh.com itself without an event, so its debug output
     // is the only place the test can see the requests.
     const debug = (message: string): void => {
       const name = /Inbound: GLOBAL_REQUEST \((.+)\)$/.exec(message)?.[1];
@@ -224,6 +238,43 @@ describe('connectNetconf over SSH', () => {
     assert.deepEqual(server.record.authAttempts, []);
   });
 
+  it('rejects an invalid fingerprint before connecting', async () => {
+    const connectionsBefore = server.record.connections;
+
+    await assert.rejects(
+      connectNetconf({ ...baseOptions(), password: PASSWORD, hostKey: { kind: 'fingerprint', sha256: 'SHA256:tooShort' } }),
+      (error: unknown) => error instanceof NetconfHostKeyError && /Invalid SHA-256 host key fingerprint "SHA256:tooShort"/.test(error.message),
+    );
+    assert.equal(server.record.connections, connectionsBefore);
+  });
+
+  it('warns on every insecure-accept-any connect', async () => {
+    const { logger, lines } = capturingLogger();
+
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const session = await connectNetconf({ ...baseOptions(), password: PASSWORD, hostKey: { kind: 'insecure-accept-any' }, logger });
+      await session.close();
+    }
+
+    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((entry) => entry.level === 40 && entry.msg.includes('insecure-accept-any'));
+    assert.equal(warnings.length, 2);
+  });
+
+  it('logs no password or private key at trace level', async () => {
+    const { logger, lines } = capturingLogger();
+
+    const withPassword = await connectNetconf({ ...baseOptions(), password: PASSWORD, logger });
+    await withPassword.rpc('<get-config><source><running/></source></get-config>');
+    await withPassword.close();
+    const withKey = await connectNetconf({ ...baseOptions(), privateKey: server.clientKey.private, logger });
+    await withKey.close();
+
+    const text = lines.join('');
+    assert.ok(text.includes('netconf message sent'), 'trace lines were written');
+    assert.ok(!text.includes(PASSWORD));
+    assert.ok(!text.includes('PRIVATE KEY'));
+  });
+
   it('accepts a matching known_hosts entry', async () => {
     const knownHostsPath = path.join(directory, 'known_hosts_match');
     const keyLine = `ssh-ed25519 ${server.hostKeyBlob.toString('base64')}`;
@@ -279,7 +330,8 @@ describe('connectNetconf over SSH', () => {
       const elapsedMs = Date.now() - startedAt;
       assert.ok(closeError instanceof NetconfSessionClosedError);
       assert.match(closeError.message, /keepalive/i);
-      assert.ok(elapsedMs >= 200 && elapsedMs < 2000, `closed after ${elapsedMs} ms`);
+      assert.ok(elapsedMs >= 200, `closed after ${elapsedMs} ms`);
+      assert.ok(elapsedMs < 2000, `closed after ${elapsedMs} ms`);
     } finally {
       await proxy.close();
     }
@@ -360,6 +412,7 @@ describe('connectNetconf connect timeout', () => {
       },
     );
     const elapsedMs = Date.now() - startedAt;
-    assert.ok(elapsedMs >= 250 && elapsedMs < 2000, `took ${elapsedMs} ms`);
+    assert.ok(elapsedMs >= 250, `took ${elapsedMs} ms`);
+    assert.ok(elapsedMs < 2000, `took ${elapsedMs} ms`);
   });
 });

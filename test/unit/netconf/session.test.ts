@@ -66,7 +66,7 @@ function notification(eventTime: string, body: string): string {
   return `<notification xmlns="${NOTIFICATION_NS}"><eventTime>${eventTime}</eventTime>${body}</notification>`;
 }
 
-/** Starts a session whose fake server answers the hello with `serverCapabilities`. */
+/** Starts a session whose fake server replies to the hello with `serverCapabilities`. */
 async function startSession(
   serverCapabilities: string[] = [BASE_1_0, BASE_1_1],
   options: { rpcTimeoutMs?: number } = {},

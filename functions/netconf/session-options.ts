@@ -1,0 +1,38 @@
+import type { Logger } from '../common/logger.js';
+
+/**
+ * The byte stream a session runs over. An ssh2 `ClientChannel` fits; tests use an in-memory fake.
+ * `close` must be emitted once when the stream ends for any reason.
+ */
+export interface NetconfTransport {
+  write(data: Buffer): void;
+  end(): void;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'close', listener: (error?: Error) => void): unknown;
+}
+
+export interface SessionOptions {
+  /** Capabilities advertised besides base:1.0 and base:1.1. */
+  capabilities?: readonly string[];
+  /**
+   * Time to wait for the server's hello, in milliseconds.
+   * @default 10000
+   */
+  helloTimeoutMs?: number;
+  /**
+   * Default time to wait for each RPC reply, in milliseconds.
+   * @default 30000
+   */
+  rpcTimeoutMs?: number;
+  /**
+   * Time `close()` waits for the close-session reply, in milliseconds.
+   * @default 5000
+   */
+  closeTimeoutMs?: number;
+  /**
+   * Upper bound on one received message, in bytes.
+   * @default 67108864
+   */
+  maxMessageBytes?: number;
+  logger?: Logger;
+}
