@@ -164,3 +164,34 @@ export function checkHostKey(options: {
     `Host key ${presented} of ${host}:${port} matches none of the known_hosts entries for it in ${policy.path} (lines ${lines}); the key changed or someone is intercepting the connection`,
   );
 }
+
+/** Host key algorithms ssh2 1.x offers by default, in its order (`ssh-ed25519` where Node supports it). */
+const DEFAULT_HOST_KEY_ALGORITHMS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+/**
+ * Orders host key algorithms so those of the known_hosts keys for this host come first.
+ * Without this, a server with several host keys could present a key type the
+ * file does not list, and the check would fail although a listed key is valid.
+ * Returns undefined when the file has no key for the host.
+ */
+export function preferredHostKeyAlgorithms(entries: readonly KnownHostsEntry[], host: string, port: number): string[] | undefined {
+  const knownTypes = new Set(
+    entries.filter((entry) => entry.marker === undefined && knownHostsEntryMatches(entry, host, port)).map((entry) => entry.keyType),
+  );
+  if (knownTypes.size === 0) {
+    return undefined;
+  }
+  // An `ssh-rsa` key signs with any of the three RSA algorithms (RFC 8332).
+  const preferred = DEFAULT_HOST_KEY_ALGORITHMS.filter((algorithm) =>
+    knownTypes.has(algorithm) || (knownTypes.has('ssh-rsa') && algorithm.startsWith('rsa-sha2-')));
+  const rest = DEFAULT_HOST_KEY_ALGORITHMS.filter((algorithm) => !preferred.includes(algorithm));
+  return [...preferred, ...rest];
+}

@@ -2,7 +2,15 @@ import { EventEmitter } from 'node:events';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import { silentLogger, type Logger } from '../common/logger.js';
 import { NetconfAuthError, NetconfConnectError, NetconfError, NetconfHostKeyError } from './errors.js';
-import { checkHostKey, decodeSha256Fingerprint, loadKnownHosts, sha256Fingerprint, type HostKeyPolicy, type KnownHostsEntry } from './host-key.js';
+import {
+  checkHostKey,
+  decodeSha256Fingerprint,
+  loadKnownHosts,
+  preferredHostKeyAlgorithms,
+  sha256Fingerprint,
+  type HostKeyPolicy,
+  type KnownHostsEntry,
+} from './host-key.js';
 import { NetconfSession, type NetconfTransport } from './session.js';
 
 export type { HostKeyPolicy } from './host-key.js';
@@ -153,6 +161,10 @@ function openNetconfChannel(
         return true;
       },
     };
+    const hostKeyAlgorithms = knownHosts === undefined ? undefined : preferredHostKeyAlgorithms(knownHosts, host, port);
+    if (hostKeyAlgorithms !== undefined) {
+      config.algorithms = { serverHostKey: hostKeyAlgorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] };
+    }
     if (options.password !== undefined) {
       config.password = options.password;
     }

@@ -59,6 +59,8 @@ interface ServerRecord {
  */
 class TestNetconfServer {
   readonly hostKey = utils.generateKeyPairSync('ed25519');
+  /** A second host key, so the client has to choose between two key types. */
+  readonly rsaHostKey = utils.generateKeyPairSync('rsa', { bits: 2048 });
   readonly clientKey = utils.generateKeyPairSync('ed25519');
   readonly record: ServerRecord = { connections: 0, authAttempts: [], channelChunks: [], globalRequests: [] };
   private readonly server: InstanceType<typeof Server>;
@@ -74,7 +76,7 @@ class TestNetconfServer {
         this.record.globalRequests.push(name);
       }
     };
-    this.server = new Server({ hostKeys: [this.hostKey.private], debug }, (connection) => this.handleConnection(connection));
+    this.server = new Server({ hostKeys: [this.hostKey.private, this.rsaHostKey.private], debug }, (connection) => this.handleConnection(connection));
   }
 
   get hostKeyBlob(): Buffer {
@@ -284,6 +286,17 @@ describe('connectNetconf over SSH', () => {
     await session.close();
 
     assert.equal(session.closed, true);
+  });
+
+  it('negotiates the key type known_hosts lists', async () => {
+    const knownHostsPath = path.join(directory, 'known_hosts_rsa_only');
+    const rsaBlob = parsePublicKey(server.rsaHostKey.public).getPublicSSH();
+    await writeFile(knownHostsPath, `[127.0.0.1]:${server.port} ssh-rsa ${rsaBlob.toString('base64')}\n`);
+
+    const session = await connectNetconf({ ...baseOptions(), password: PASSWORD, hostKey: { kind: 'known-hosts', path: knownHostsPath } });
+    await session.close();
+
+    assert.equal(session.sessionId, '17');
   });
 
   it('rejects a mismatching known_hosts entry before auth', async () => {

@@ -6,6 +6,7 @@ import {
   decodeSha256Fingerprint,
   knownHostsEntryMatches,
   parseKnownHosts,
+  preferredHostKeyAlgorithms,
   sha256Fingerprint,
 } from '../../../functions/netconf/host-key.js';
 import { NetconfHostKeyError } from '../../../functions/netconf/errors.js';
@@ -101,5 +102,17 @@ describe('known_hosts', () => {
 
   it('rejects a revoked key', () => {
     assert.match(check('revoked', 22, keyA)!.message, /@revoked/);
+  });
+});
+
+describe('preferredHostKeyAlgorithms', () => {
+  const entries = parseKnownHosts(`[h]:830 ssh-rsa ${keyA.toString('base64')}\nother ssh-ed25519 ${keyB.toString('base64')}\n`);
+
+  it('puts the RSA algorithms first for an ssh-rsa entry', () => {
+    assert.deepEqual(preferredHostKeyAlgorithms(entries, 'h', 830)?.slice(0, 4), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519']);
+  });
+
+  it('returns undefined for an unknown host', () => {
+    assert.equal(preferredHostKeyAlgorithms(entries, 'h', 22), undefined);
   });
 });
