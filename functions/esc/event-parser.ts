@@ -70,7 +70,15 @@ export function parseEscEventNotification(xml: string | Buffer, options: ParseEs
     }
     throw error;
   }
+  return parseEscEventRoot(root);
+}
 
+/**
+ * Reads the EscEvent fields from an already parsed `<notification>` element, for a
+ * caller (the NETCONF session) that parsed the message once already.
+ * @throws EscEventParseError naming the missing or invalid element.
+ */
+export function parseEscEventRoot(root: XmlElement): EscEventFields {
   if (root.localName !== 'notification' || root.namespace !== NOTIFICATION_NAMESPACE) {
     throw new EscEventParseError(
       `escEvent notification rejected: root element is ${describeElement(root)}, expected <notification> in namespace ${NOTIFICATION_NAMESPACE}`,

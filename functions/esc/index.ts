@@ -3,6 +3,7 @@ export {
   ESC_NAMESPACE,
   NOTIFICATION_NAMESPACE,
   parseEscEventNotification,
+  parseEscEventRoot,
   type ParseEscEventOptions,
 } from './event-parser.js';
 export { computeEventId, toEscEventRecord } from './event-id.js';

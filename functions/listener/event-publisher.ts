@@ -26,6 +26,19 @@ export interface EventPublisherOptions {
   logger: Logger;
   /** Records per Kafka request at most. @default 2000 */
   maxBatchRecords?: number;
+  /**
+   * Bytes (keys, values and headers) per Kafka request at most. A broker rejects a record
+   * batch over its `message.max.bytes` (1 MiB by default) for one partition as a whole,
+   * so the limit stays below that even when every record goes to the same partition.
+   * @default 524288
+   */
+  maxBatchBytes?: number;
+  /**
+   * Time a partial batch waits for more records before it is sent, in ms. Without it a
+   * burst leaves in many small requests, each paying a full acks=all round trip.
+   * @default 5
+   */
+  lingerMs?: number;
   /** First delay after a failed send, in ms; doubles up to `retryMaxMs`. @default 200 */
   retryMinMs?: number;
   /** @default 10000 */
@@ -33,8 +46,9 @@ export interface EventPublisherOptions {
 }
 
 /**
- * Queues records and sends them to Kafka in arrival order, in batches: while one
- * request is in flight, new records accumulate and leave together in the next one.
+ * Queues records and sends them to Kafka in arrival order, in batches: a batch waits
+ * `lingerMs` for company, and while one request is in flight, new records accumulate
+ * and leave together in the next one.
  * A failed send is retried with backoff until it succeeds, so a record is dropped only
  * if Kafka rejects it as such (too large, for example); then it goes to the dead-letter
  * topic with its raw notification instead.
@@ -85,8 +99,12 @@ export class EventPublisher {
   private async flushLoop(): Promise<void> {
     const maxBatch = this.options.maxBatchRecords ?? 2000;
     let delayMs = this.options.retryMinMs ?? 200;
+    const lingerMs = this.options.lingerMs ?? 5;
     while (this.queue.length > 0 && !this.stopped) {
-      const batch = this.queue.slice(0, maxBatch);
+      if (this.queue.length < maxBatch && lingerMs > 0) {
+        await sleep(lingerMs);
+      }
+      const batch = this.takeBatch(maxBatch, this.options.maxBatchBytes ?? 512 * 1024);
       try {
         await this.options.producer.send(groupByTopic(batch));
         this.queue.splice(0, batch.length);
@@ -107,6 +125,20 @@ export class EventPublisher {
         }
       }
     }
+  }
+
+  /** Returns the oldest queued records (at least one) within both batch limits, without removing them. */
+  private takeBatch(maxRecords: number, maxBytes: number): PendingRecord[] {
+    let bytes = 0;
+    let count = 0;
+    while (count < this.queue.length && count < maxRecords) {
+      bytes += messageSize(this.queue[count]!.message);
+      if (count > 0 && bytes > maxBytes) {
+        break;
+      }
+      count += 1;
+    }
+    return this.queue.slice(0, count);
   }
 
   /**
@@ -164,6 +196,21 @@ function groupByTopic(records: readonly PendingRecord[]): TopicMessages[] {
     byTopic.set(record.topic, messages);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+function messageSize(message: Message): number {
+  let size = byteLength(message.key) + byteLength(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    size += name.length + (Array.isArray(value) ? value.reduce((sum: number, item) => sum + byteLength(item), 0) : byteLength(value));
+  }
+  return size;
+}
+
+function byteLength(value: Buffer | string | null | undefined): number {
+  if (value === null || value === undefined) {
+    return 0;
+  }
+  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { EscConfig, KafkaConfig } from '../common/config.js';
 import { describeError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { parseEscEventNotification, toEscEventRecord, type EscEventRecord } from '../esc/index.js';
+import { parseEscEventNotification, parseEscEventRoot, toEscEventRecord, type EscEventRecord } from '../esc/index.js';
 import {
   CE_TYPE_PREFIX,
   ReliableProducer,
@@ -216,7 +216,13 @@ export class EscEventListener {
     const { topics } = this.options.kafka;
     const rawXml = Buffer.from(notification.xml, 'utf8');
     try {
-      const fields = parseEscEventNotification(rawXml, { maxBytes: this.options.esc.maxMessageBytes });
+      if (notification.parseError) {
+        throw notification.parseError;
+      }
+      // The session parsed the message already; parsing the text again is only the fallback.
+      const fields = notification.root
+        ? parseEscEventRoot(notification.root)
+        : parseEscEventNotification(rawXml, { maxBytes: this.options.esc.maxMessageBytes });
       const record = toEscEventRecord(fields, { escHost: this.options.esc.host, receivedAt: notification.receivedAt });
       const value = this.options.schemas.encode('EscEvent', record);
       this.options.onEvent?.(record);

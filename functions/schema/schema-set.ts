@@ -57,8 +57,9 @@ export function loadSchemas(directory: string = findSchemaDirectory()): SchemaSe
   return {
     encode(name, record) {
       const { type, fingerprint } = get(name);
-      const paths = collectInvalidPaths(type, record);
-      if (paths.length > 0) {
+      // The plain check is cheap; the field paths are collected only for the error message.
+      if (!type.isValid(record)) {
+        const paths = collectInvalidPaths(type, record);
         throw new SchemaValidationError(`${name} record is invalid at: ${paths.join(', ')}`, paths);
       }
       return Buffer.concat([SINGLE_OBJECT_MAGIC, fingerprint, type.toBuffer(record)]);
