@@ -32,16 +32,56 @@ export function computeEventId(fields: EscEventFields): string {
 }
 
 function canonicalJson(value: unknown): string {
+  const parts: string[] = [];
+  appendCanonicalJson(value, parts);
+  return parts.join('');
+}
+
+// Records of one shape share one sorted key list, so the sort runs once per shape, not per event.
+const sortedKeysByShape = new Map<string, string[]>();
+
+function sortedKeys(object: Record<string, unknown>): string[] {
+  const keys = Object.keys(object);
+  const shape = keys.join('\u0000');
+  let sorted = sortedKeysByShape.get(shape);
+  if (sorted === undefined) {
+    sorted = [...keys].sort(compareCodeUnits);
+    if (sortedKeysByShape.size < 1000) {
+      sortedKeysByShape.set(shape, sorted);
+    }
+  }
+  return sorted;
+}
+
+function appendCanonicalJson(value: unknown, parts: string[]): void {
   if (Array.isArray(value)) {
-    return `[${value.map(canonicalJson).join(',')}]`;
+    parts.push('[');
+    value.forEach((item, index) => {
+      if (index > 0) {
+        parts.push(',');
+      }
+      appendCanonicalJson(item, parts);
+    });
+    parts.push(']');
+    return;
   }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, entry]) => entry !== undefined)
-      .sort(([left], [right]) => compareCodeUnits(left, right));
-    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(',')}}`;
+    const object = value as Record<string, unknown>;
+    parts.push('{');
+    let first = true;
+    for (const key of sortedKeys(object)) {
+      const entry = object[key];
+      if (entry === undefined) {
+        continue;
+      }
+      parts.push(first ? '' : ',', JSON.stringify(key), ':');
+      first = false;
+      appendCanonicalJson(entry, parts);
+    }
+    parts.push('}');
+    return;
   }
-  return JSON.stringify(value);
+  parts.push(JSON.stringify(value));
 }
 
 function compareCodeUnits(left: string, right: string): number {

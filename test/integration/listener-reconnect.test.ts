@@ -1,0 +1,65 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRuntime, startListener } from '../../functions/app/runtime.js';
+import { silentLogger } from '../../functions/common/logger.js';
+import type { EscEventRecord } from '../../functions/esc/index.js';
+import type { EscEventListener } from '../../functions/listener/listener.js';
+import { generateHostPrivateKey, startSimulator, type RunningSimulator } from '../../functions/simulator/index.js';
+import { RecordCollector, testConfig } from '../helpers/kafka.js';
+import { fixturePath } from '../helpers/paths.js';
+
+async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('listener after the ESC session is lost', () => {
+  const hostKey = generateHostPrivateKey();
+  const password = 'reconnect-test-password';
+  let simulator: RunningSimulator | undefined;
+  let listener: EscEventListener | undefined;
+  let collector: RecordCollector | undefined;
+
+  after(async () => {
+    await collector?.stop();
+    await listener?.stop();
+    await simulator?.stop();
+  });
+
+  it('reconnects, subscribes again and keeps publishing', async () => {
+    simulator = await startSimulator({ port: 0, hostKey, password });
+    const port = simulator.port;
+    const config = testConfig({
+      ESC_HOST: simulator.host,
+      ESC_PORT: String(port),
+      ESC_USERNAME: simulator.username,
+      ESC_PASSWORD: password,
+      ESC_HOST_KEY_SHA256: simulator.hostKeyFingerprint,
+    });
+    const runtime = await createRuntime(config, silentLogger());
+    listener = await startListener(runtime);
+    collector = new RecordCollector([config.kafka.topics.events]);
+    await collector.start();
+    const eventTypes = () => collector!.records.map((record) => runtime.schemas.decode<EscEventRecord>('EscEvent', record.message.value!).eventType);
+
+    simulator.emitNotification(readFileSync(fixturePath('notification-create-tenant-minimal.xml'), 'utf8'));
+    await collector.waitFor(() => eventTypes().includes('CREATE_TENANT'));
+
+    await simulator.stop();
+    await waitUntil(() => !listener!.stats().subscribed, 10_000, 'the listener notices the lost session');
+    simulator = await startSimulator({ port, hostKey, password });
+    await waitUntil(() => simulator!.stats().subscribers === 1, 15_000, 'the listener subscribes to the new simulator');
+
+    simulator.emitNotification(readFileSync(fixturePath('notification-vm-scale-in-complete-hostname.xml'), 'utf8'));
+    await collector.waitFor(() => eventTypes().includes('VM_SCALE_IN_COMPLETE'));
+    assert.deepEqual(eventTypes(), ['CREATE_TENANT', 'VM_SCALE_IN_COMPLETE']);
+    assert.equal(listener.stats().sessions, 2);
+    assert.equal(listener.stats().subscribed, true);
+  });
+});
