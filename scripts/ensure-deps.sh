@@ -2,7 +2,7 @@
 # Installs what the build and the tests need and is missing: npm packages, Java 17 and
 # Maven (for the local Kafka broker), and the Python peers the tests check the bridge
 # against (Debian's python3-ncclient and python3-avro). System packages are installed
-# with apt-get when running as root; otherwise the script says what to install.
+# with apt-get when running as root; otherwise the script prints what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -13,7 +13,7 @@ export interface DemoOptions {
   /** State directory of the demo's own Kafka broker (wiped at the end). */
   stateDir: string;
   logger: Logger;
-  /** Where the demo writes its output lines. */
+  /** Output function that receives each line the demo prints. */
   write: (line: string) => void;
   /** Time to wait for all expected events and results, in ms. @default 60000 */
   timeoutMs?: number;

@@ -20,8 +20,8 @@ const TEXT_CONTENT_TYPES = /^(application\/xml|text\/|application\/json)/;
 
 /**
  * Turns one record into JSON-ready data. Values in Avro single-object encoding are
- * decoded with the bridge's schemas; anything else (dead letters) is shown as UTF-8
- * text when its content-type says it is text, else as base64.
+ * decoded with the bridge's schemas. Anything else (dead letters) is shown as UTF-8
+ * text when its content-type is a text type, else as base64.
  */
 export function recordToJson(schemas: SchemaSet, topic: string, partition: number, message: KafkaMessage): RecordJson {
   const headers = headersToStrings(message.headers);

@@ -30,7 +30,7 @@ export function createLogger(options: { level?: string; name?: string } = {}): L
   return pino(loggerOptions, destination(2));
 }
 
-/** A logger that discards everything, for tests and library callers that pass none. */
+/** Creates a logger that discards everything, for tests and library callers that pass none. */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }

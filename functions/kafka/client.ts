@@ -19,8 +19,8 @@ const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 /**
  * The bridge's producers set a bounded retry count on purpose, so a send fails (and the
  * caller retries or reports it) instead of blocking forever while Kafka is away. kafkajs
- * warns about that on every idempotent producer; the trade-off is that a send retried by
- * the caller may write a record twice, which consumers drop by its id.
+ * warns about that on every idempotent producer. The trade-off: a send retried by the
+ * caller may write a record twice, and consumers drop the duplicate by its id.
  */
 const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer may invalidate EoS guarantees'];
 

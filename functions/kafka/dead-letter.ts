@@ -11,7 +11,7 @@ export interface DeadLetterInput {
   reason: string;
   /** Component that gave up on the input: `listener` or `worker`. */
   component: string;
-  /** Where the input came from: a Kafka position, or the ESC host for a notification. */
+  /** Origin of the input: a Kafka position, or the ESC host for a notification. */
   source: { topic: string; partition: number; offset: string } | { escHost: string };
   /** Media type of `rawValue`. */
   contentType: string;

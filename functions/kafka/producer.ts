@@ -35,7 +35,7 @@ export class ReliableProducer {
 
   /**
    * Sends records to one or more topics and resolves once every broker acknowledged
-   * them (`acks=all`). Throws KafkaPublishError, retriable when kafkajs says so.
+   * them (`acks=all`). Throws KafkaPublishError, retriable when kafkajs marks the error retriable.
    */
   async send(batches: readonly TopicMessages[]): Promise<RecordMetadata[]> {
     try {

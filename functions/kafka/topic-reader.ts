@@ -15,9 +15,9 @@ export interface TopicReaderOptions {
 
 /**
  * Reads topics with a throwaway consumer group. When not reading from the beginning, it
- * notes each partition's end offset before joining and starts there, so a record written
- * right after `start()` resolves is never missed (a plain "latest" reset can skip it
- * when the first fetch happens after the write).
+ * records each partition's end offset before joining and starts there. A plain "latest"
+ * reset could skip a record written right after `start()` resolves, because the first
+ * fetch may happen after the write.
  */
 export class TopicReader {
   private readonly consumer: Consumer;

@@ -49,9 +49,9 @@ export interface EventPublisherOptions {
  * Queues records and sends them to Kafka in arrival order, in batches: a batch waits
  * `lingerMs` for company, and while one request is in flight, new records accumulate
  * and leave together in the next one.
- * A failed send is retried with backoff until it succeeds, so a record is dropped only
- * if Kafka rejects it as such (too large, for example); then it goes to the dead-letter
- * topic with its raw notification instead.
+ * A failed send is retried with backoff until it succeeds. When Kafka rejects a record
+ * itself (too large, for example), the record goes to the dead-letter topic with its raw
+ * notification instead.
  */
 export class EventPublisher {
   readonly counters: PublisherCounters = { eventsProduced: 0, deadLettersProduced: 0, sendRetries: 0 };

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { EscConfig, KafkaConfig } from '../common/config.js';
-import { describeError } from '../common/errors.js';
+import { BridgeError, describeError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { parseEscEventNotification, parseEscEventRoot, toEscEventRecord, type EscEventRecord } from '../esc/index.js';
 import {
@@ -71,15 +71,46 @@ export class EscEventListener {
   }
 
   /**
-   * Connects the producer, then opens and subscribes the first session. Resolves once
-   * subscribed; rejects when the first attempt fails for a reason a retry cannot fix
-   * (host key mismatch, authentication). Later losses are retried in the background.
+   * Connects the producer, then opens and subscribes the first session, retrying
+   * retriable failures (ESC unreachable, for example) with backoff. Resolves once
+   * subscribed. Rejects on a failure a retry cannot fix: a host key mismatch, rejected
+   * credentials or a rejected subscription. Later session losses are retried in the
+   * background.
    */
   async start(): Promise<void> {
     await this.producer.connect();
     this.running = true;
-    await this.openSession();
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.openSession();
+        break;
+      } catch (error) {
+        if ((error as { retriable?: boolean }).retriable !== true || !this.running) {
+          this.running = false;
+          await this.producer.disconnect();
+          throw error;
+        }
+        const delayMs = backoffDelayMs(attempt, this.options.reconnectMinMs, this.options.reconnectMaxMs);
+        this.logger.warn({ err: error, attempt, delayMs }, 'connecting to ESC failed, retrying');
+        await this.pause(delayMs);
+        if (!this.running) {
+          await this.producer.disconnect();
+          throw new BridgeError('LISTENER_STOPPED', 'the listener was stopped before it could subscribe to ESC');
+        }
+      }
+    }
     this.loop = this.superviseSession();
+  }
+
+  /** Waits `delayMs`, or less when `stop()` is called meanwhile. */
+  private pause(delayMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delayMs);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   stats(): ListenerStats {
@@ -160,7 +191,11 @@ export class EscEventListener {
     const fallback = await session.createSubscription({});
     if (!fallback.ok) {
       const message = fallback.errors.map((error) => error.errorMessage ?? error.errorTag).join('; ');
-      throw new Error(`ESC rejected create-subscription for stream ${stream} and for the default stream: ${message}`);
+      throw new BridgeError(
+        'ESC_SUBSCRIPTION_REJECTED',
+        `ESC rejected create-subscription for stream ${stream} and for the default stream: ${message}`,
+        { retriable: false },
+      );
     }
     this.subscribed = true;
     this.logger.warn({ stream: DEFAULT_STREAM, sessionId: session.sessionId }, 'subscribed to the default notification stream');
@@ -190,13 +225,7 @@ export class EscEventListener {
       const delayMs = backoffDelayMs(attempt, this.options.reconnectMinMs, this.options.reconnectMaxMs);
       attempt += 1;
       this.logger.info({ attempt, delayMs }, 'reconnecting to ESC');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delayMs);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await this.pause(delayMs);
       if (!this.running) {
         return;
       }

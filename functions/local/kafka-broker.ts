@@ -29,7 +29,7 @@ export interface StartBrokerOptions {
   port?: number;
   /** Java heap for the broker, in MiB. @default 512 */
   heapMb?: number;
-  /** Time to wait for the broker to answer, in ms. @default 90000 */
+  /** Time to wait for the broker to accept connections, in ms. @default 90000 */
   readyTimeoutMs?: number;
   /** Directory holding the resolved jars, shared between state dirs. @default <package>/.local/kafka-lib */
   libDir?: string;
@@ -57,7 +57,7 @@ export function pinnedKafkaVersion(): string {
 
 /**
  * Resolves the broker jars with Maven into `libDir`, unless a previous run already did
- * for the same pom (a stamp file holds the pom's SHA-256).
+ * for the same pom (a stamp file contains the pom's SHA-256).
  */
 export function resolveKafkaJars(libDir: string, onProgress: (message: string) => void = () => {}): void {
   const pomPath = path.join(POM_DIRECTORY, 'pom.xml');

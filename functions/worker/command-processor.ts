@@ -26,7 +26,7 @@ export interface CommandInput {
   source: { topic: string; partition: number; offset: string };
 }
 
-/** What to publish for one command record: a result, or a dead letter. */
+/** Record to publish for one command record: a result, or a dead letter. */
 export interface CommandOutcome {
   topic: string;
   message: Message;
@@ -54,7 +54,7 @@ export interface CommandProcessorOptions {
  * The worker's core: decodes one command record, checks it, runs it on ESC through the
  * executor and returns the record to publish. It never throws for bad input: undecodable
  * bytes become a dead letter, an invalid or expired command an INVALID or EXPIRED result,
- * and a transport failure a FAILED result that says whether ESC may have run it.
+ * and a transport failure a FAILED result that states whether ESC may have run it.
  * A command id already handled by this processor is not run again; its earlier result is
  * returned again, so a redelivered record after a failed publish gets the same answer.
  */

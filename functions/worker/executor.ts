@@ -15,7 +15,7 @@ export type ExecutionOutcome =
   | { kind: 'reply'; ok: boolean; errors: RpcErrorRecord[]; messageId: string; sessionId: string | null }
   | { kind: 'failed'; reason: string; mayHaveReachedEsc: boolean; sessionId?: string | null; messageId?: string | null };
 
-/** Sends one vmAction to ESC. Implementations never throw; failures are outcomes. */
+/** Sends one vmAction to ESC. Implementations report failures as outcomes instead of throwing. */
 export interface VmActionExecutor {
   execute(action: VmAction, logger: Logger): Promise<ExecutionOutcome>;
   close(): Promise<void>;
@@ -24,8 +24,8 @@ export interface VmActionExecutor {
 /**
  * Sends vmAction requests on a NETCONF session of its own (the listener's session is
  * subscribed and, without `:interleave`, cannot carry RPCs). Opens the session on first
- * use and opens a new one after a loss; a request is never re-sent after a failure,
- * because a vmAction is not idempotent.
+ * use and opens a new one after a loss. A request is not re-sent after a failure, because
+ * a vmAction is not idempotent.
  */
 export class NetconfVmActionExecutor implements VmActionExecutor {
   private session: NetconfSession | undefined;
@@ -46,8 +46,8 @@ export class NetconfVmActionExecutor implements VmActionExecutor {
       return { kind: 'failed', reason: `could not connect to ESC ${this.esc.host}:${this.esc.port}: ${describeError(error)}`, mayHaveReachedEsc: false };
     }
 
-    const operation = buildVmActionOperation(action, { form: this.esc.vmActionForm });
     try {
+      const operation = buildVmActionOperation(action, { form: this.esc.vmActionForm });
       const reply = await session.rpc(operation, { timeoutMs: this.esc.rpcTimeoutMs });
       return {
         kind: 'reply',

@@ -1,7 +1,7 @@
 /**
  * A bounded map of the most recently stored entries (insertion order, oldest evicted
- * first). The worker keeps each handled command's result here so a redelivered command
- * is answered again without being run twice.
+ * first). The worker stores each handled command's result here, so a redelivered command
+ * gets the same result again without being run twice.
  */
 export class RecentResults<T> {
   private readonly entries = new Map<string, T>();

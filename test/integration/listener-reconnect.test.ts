@@ -6,6 +6,7 @@ import { silentLogger } from '../../functions/common/logger.js';
 import type { EscEventRecord } from '../../functions/esc/index.js';
 import type { EscEventListener } from '../../functions/listener/listener.js';
 import { generateHostPrivateKey, startSimulator, type RunningSimulator } from '../../functions/simulator/index.js';
+import { findFreePort } from '../../functions/local/kafka-broker.js';
 import { RecordCollector, testConfig } from '../helpers/kafka.js';
 import { fixturePath } from '../helpers/paths.js';
 
@@ -61,5 +62,56 @@ describe('listener after the ESC session is lost', () => {
     assert.deepEqual(eventTypes(), ['CREATE_TENANT', 'VM_SCALE_IN_COMPLETE']);
     assert.equal(listener.stats().sessions, 2);
     assert.equal(listener.stats().subscribed, true);
+  });
+
+  it('waits for an unreachable ESC at start-up instead of failing', async () => {
+    const port = await findFreePort();
+    const config = testConfig({
+      ESC_HOST: '127.0.0.1',
+      ESC_PORT: String(port),
+      ESC_USERNAME: 'admin',
+      ESC_PASSWORD: password,
+      ESC_INSECURE_ACCEPT_ANY_HOST_KEY: 'true',
+      ESC_CONNECT_TIMEOUT_MS: '1000',
+    });
+    const runtime = await createRuntime(config, silentLogger());
+    const started = startListener(runtime);
+    let subscribed = false;
+    void started.then(() => {
+      subscribed = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.equal(subscribed, false, 'no ESC is listening yet');
+
+    const lateSimulator = await startSimulator({ port, hostKey, password });
+    try {
+      const lateListener = await started;
+      assert.equal(lateListener.stats().subscribed, true);
+      assert.equal(lateSimulator.stats().subscribers, 1);
+      await lateListener.stop();
+    } finally {
+      await lateSimulator.stop();
+    }
+  });
+
+  it('fails at start-up when the host key does not match', async () => {
+    const other = await startSimulator({ port: 0, password });
+    try {
+      const config = testConfig({
+        ESC_HOST: other.host,
+        ESC_PORT: String(other.port),
+        ESC_USERNAME: other.username,
+        ESC_PASSWORD: password,
+        ESC_HOST_KEY_SHA256: 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU',
+      });
+      const runtime = await createRuntime(config, silentLogger());
+      await assert.rejects(startListener(runtime), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'NETCONF_HOST_KEY');
+        return true;
+      });
+      assert.equal(other.stats().subscribers, 0);
+    } finally {
+      await other.stop();
+    }
   });
 });
