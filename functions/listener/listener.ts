@@ -9,7 +9,7 @@ import {
   buildDeadLetterMessage,
   cloudEventHeaders,
 } from '../kafka/index.js';
-import { connectNetconf, type NetconfConnectOptions, type NetconfNotification, type NetconfSession } from '../netconf/index.js';
+import { connectNetconf, connectOptionsFromConfig, type NetconfConnectOptions, type NetconfNotification, type NetconfSession } from '../netconf/index.js';
 import type { SchemaSet } from '../schema/index.js';
 import { EventPublisher } from './event-publisher.js';
 import { backoffDelayMs } from './backoff.js';
@@ -150,21 +150,7 @@ export class EscEventListener {
   private async openSession(): Promise<void> {
     const { esc } = this.options;
     const connect = this.options.connect ?? connectNetconf;
-    const session = await connect({
-      host: esc.host,
-      port: esc.port,
-      username: esc.username,
-      password: esc.password,
-      privateKey: esc.privateKey,
-      passphrase: esc.passphrase,
-      hostKey: esc.hostKey,
-      connectTimeoutMs: esc.connectTimeoutMs,
-      helloTimeoutMs: esc.helloTimeoutMs,
-      rpcTimeoutMs: esc.rpcTimeoutMs,
-      keepaliveIntervalMs: esc.keepaliveIntervalMs,
-      maxMessageBytes: esc.maxMessageBytes,
-      logger: this.logger,
-    });
+    const session = await connect(connectOptionsFromConfig(esc, this.logger));
     this.sessions += 1;
     session.on('notification', (notification: NetconfNotification) => this.handleNotification(notification));
     this.session = session;

@@ -15,3 +15,4 @@ export { NOTIFICATION_NAMESPACE, type NetconfNotification, type CreateSubscripti
 export { NetconfSession, type NetconfTransport, type SessionOptions } from './session.js';
 export { connectNetconf, type NetconfConnectOptions, type HostKeyPolicy } from './ssh-transport.js';
 export { sha256Fingerprint, parseKnownHosts } from './host-key.js';
+export { connectOptionsFromConfig } from './connect-options.js';

@@ -2,7 +2,7 @@ import type { EscConfig } from '../common/config.js';
 import { describeError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { buildVmActionOperation, type RpcErrorRecord } from '../esc/index.js';
-import { connectNetconf, type NetconfConnectOptions, type NetconfSession, type RpcError } from '../netconf/index.js';
+import { connectNetconf, connectOptionsFromConfig, type NetconfConnectOptions, type NetconfSession, type RpcError } from '../netconf/index.js';
 
 export interface VmAction {
   actionType: string;
@@ -80,21 +80,7 @@ export class NetconfVmActionExecutor implements VmActionExecutor {
 
   private async openSession(): Promise<NetconfSession> {
     const esc = this.esc;
-    const session = await this.connect({
-      host: esc.host,
-      port: esc.port,
-      username: esc.username,
-      password: esc.password,
-      privateKey: esc.privateKey,
-      passphrase: esc.passphrase,
-      hostKey: esc.hostKey,
-      connectTimeoutMs: esc.connectTimeoutMs,
-      helloTimeoutMs: esc.helloTimeoutMs,
-      rpcTimeoutMs: esc.rpcTimeoutMs,
-      keepaliveIntervalMs: esc.keepaliveIntervalMs,
-      maxMessageBytes: esc.maxMessageBytes,
-      logger: this.logger,
-    });
+    const session = await this.connect(connectOptionsFromConfig(esc, this.logger));
     session.on('close', (error?: Error) => {
       if (this.session === session) {
         this.logger.warn({ err: error, sessionId: session.sessionId }, 'worker NETCONF session closed; the next command opens a new one');
