@@ -5,7 +5,7 @@ import type { EscEventRecord, VmActionResultRecord } from '../esc/index.js';
 import { TopicReader } from '../kafka/index.js';
 import { startLocalBroker, stopLocalBroker } from '../local/kafka-broker.js';
 import { startSimulator, type RunningSimulator } from '../simulator/index.js';
-import { recordToJson } from '../cli/record-json.js';
+import { recordToJson, type RecordJson } from '../cli/record-json.js';
 import { CommandClient } from './command-client.js';
 import { createRuntime, startListener, startWorker } from './runtime.js';
 
@@ -91,7 +91,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       logger,
       onMessage: (topic: string, partition: number, message: KafkaMessage) => {
         const json = recordToJson(runtime.schemas, topic, partition, message);
-        write(`[${topic}] ${JSON.stringify(options.verbose ? json : json.value)}`);
+        write(`[${topic}] ${JSON.stringify(options.verbose ? json : briefRecord(json))}`);
         count(summary, topic, json.value, topics);
         for (const expectation of expectations) {
           if (!expectation.met && expectation.matches(topic, json.value)) {
@@ -198,6 +198,15 @@ function expectationsFor(plan: PlannedCommand[], topics: { events: string; resul
     }
   }
   return expectations;
+}
+
+/** The decoded value, or for a dead letter its reason, error code and raw value. */
+function briefRecord(json: RecordJson): unknown {
+  const reason = json.headers.dlq_reason;
+  if (reason === undefined) {
+    return json.value;
+  }
+  return { errorCode: json.headers.dlq_error_code, reason, component: json.headers.dlq_component, rawValue: json.value };
 }
 
 function count(summary: DemoSummary, topic: string, value: unknown, topics: { events: string; results: string; deadLetter: string }): void {

@@ -44,8 +44,8 @@ export async function startListener(runtime: BridgeRuntime): Promise<EscEventLis
     kafkaClient: runtime.kafka,
     schemas: runtime.schemas,
     logger: runtime.logger,
-    reconnectMinMs: config.listener.reconnectMinMs,
-    reconnectMaxMs: config.listener.reconnectMaxMs,
+    reconnectMinMs: config.esc.reconnectMinMs,
+    reconnectMaxMs: config.esc.reconnectMaxMs,
   });
   await listener.start();
   return listener;
@@ -57,7 +57,10 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Starts a consumer-group worker; resolves once it has joined the group. */
+/**
+ * Starts a consumer-group worker: opens its NETCONF session to ESC first (waiting while
+ * ESC is unreachable, failing on bad credentials or host key), then joins the group.
+ */
 export async function startWorker(runtime: BridgeRuntime): Promise<RunningWorker> {
   const { config, logger } = runtime;
   const executor = new NetconfVmActionExecutor(config.esc, logger.child({ component: 'executor', escHost: config.esc.host }));
@@ -78,6 +81,7 @@ export async function startWorker(runtime: BridgeRuntime): Promise<RunningWorker
     groupId: config.kafka.groupId,
     logger,
   });
+  await executor.open({ minMs: config.esc.reconnectMinMs, maxMs: config.esc.reconnectMaxMs });
   await consumer.start();
   return {
     consumer,

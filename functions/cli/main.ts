@@ -12,12 +12,21 @@ import { registerSimulateCommand } from './commands/simulate.js';
 import { registerTailCommand } from './commands/tail.js';
 import { registerWorkCommand } from './commands/work.js';
 
+/** Exit status for invalid arguments or settings. */
+const EXIT_USAGE = 2;
+
 const { version } = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
 
 const program = new Command('esc-bridge')
   .description('Bridge between Cisco ESC (NETCONF escEvent notifications, vmAction requests) and Apache Kafka (Avro records)')
   .version(version)
-  .showHelpAfterError();
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride((error) => {
+    // Commander exits 1 on usage errors; 2 is the conventional status for invalid
+    // arguments and the one every subcommand documents.
+    const isUsageError = error.exitCode === 1 && error.code.startsWith('commander.') && error.code !== 'commander.executeSubCommandAsync';
+    process.exit(isUsageError ? EXIT_USAGE : error.exitCode);
+  });
 
 registerListenCommand(program);
 registerWorkCommand(program);

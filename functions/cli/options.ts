@@ -48,11 +48,19 @@ export function configFromFlags(flags: Record<string, unknown>, options: { needs
     return loadConfig(env, options);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`error: ${error.message}\n`);
+      const problems = error.problems.map((problem) => {
+        const flag = Object.entries(FLAG_TO_ENV).find(([name, variable]) => flags[name] !== undefined && problem.startsWith(`${variable}=`));
+        return flag ? `${problem} (set by --${kebabCase(flag[0])})` : problem;
+      });
+      process.stderr.write(`error: invalid configuration:\n  - ${problems.join('\n  - ')}\n`);
       process.exit(2);
     }
     throw error;
   }
+}
+
+function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
 
 /** Parses a non-negative number flag or exits with status 2 naming the flag. */

@@ -17,11 +17,24 @@ export interface RecordJson {
 }
 
 const TEXT_CONTENT_TYPES = /^(application\/xml|text\/|application\/json)/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+// Control characters other than tab, line feed and carriage return mark binary data.
+const BINARY_CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** Returns the bytes as text when they are valid UTF-8 without binary control characters. */
+function asText(bytes: Buffer): string | undefined {
+  try {
+    const text = utf8.decode(bytes);
+    return BINARY_CONTROL_CHARACTERS.test(text) ? undefined : text;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Turns one record into JSON-ready data. Values in Avro single-object encoding are
  * decoded with the bridge's schemas. Anything else (dead letters) is shown as UTF-8
- * text when its content-type is a text type, else as base64.
+ * text when its content-type is a text type or the bytes are readable text, else as base64.
  */
 export function recordToJson(schemas: SchemaSet, topic: string, partition: number, message: KafkaMessage): RecordJson {
   const headers = headersToStrings(message.headers);
@@ -45,8 +58,9 @@ export function recordToJson(schemas: SchemaSet, topic: string, partition: numbe
     }
   }
   const contentType = typeof headers['content-type'] === 'string' ? headers['content-type'] : '';
-  if (TEXT_CONTENT_TYPES.test(contentType)) {
-    return { ...base, value: message.value.toString('utf8'), valueEncoding: 'utf8' };
+  const text = TEXT_CONTENT_TYPES.test(contentType) ? message.value.toString('utf8') : asText(message.value);
+  if (text !== undefined) {
+    return { ...base, value: text, valueEncoding: 'utf8' };
   }
   return { ...base, value: message.value.toString('base64'), valueEncoding: 'base64' };
 }

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { BridgeError } from './errors.js';
 
@@ -41,8 +41,8 @@ export const SETTINGS: readonly SettingSpec[] = [
   { env: 'KAFKA_CREATE_TOPICS', default: 'true', description: 'create missing topics at start-up' },
   { env: 'KAFKA_TOPIC_PARTITIONS', default: '3', description: 'partition count of topics the bridge creates' },
   { env: 'KAFKA_TOPIC_REPLICATION_FACTOR', default: '1', description: 'replication factor of topics the bridge creates (use 3 in production)' },
-  { env: 'LISTENER_RECONNECT_MIN_MS', default: '1000', description: 'first reconnect delay of the listener, in ms' },
-  { env: 'LISTENER_RECONNECT_MAX_MS', default: '60000', description: 'largest reconnect delay of the listener, in ms' },
+  { env: 'ESC_RECONNECT_MIN_MS', default: '1000', description: 'first delay before reconnecting to ESC (listener and worker), in ms' },
+  { env: 'ESC_RECONNECT_MAX_MS', default: '60000', description: 'largest delay between reconnect attempts to ESC, in ms' },
   { env: 'WORKER_ID', description: 'name of this worker in results (default: host name and pid)' },
   { env: 'COMMAND_DEDUPE_SIZE', default: '10000', description: 'number of recent command ids a worker remembers to run each at most once' },
   { env: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug or trace' },
@@ -68,6 +68,9 @@ export interface EscConfig {
   stream: string;
   vmActionForm: 'editconfig' | 'rpc';
   maxMessageBytes: number;
+  /** First delay before reconnecting, in ms; doubles per attempt up to `reconnectMaxMs`. */
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
 }
 
 export interface KafkaConfig {
@@ -83,7 +86,6 @@ export interface KafkaConfig {
 export interface BridgeConfig {
   esc: EscConfig;
   kafka: KafkaConfig;
-  listener: { reconnectMinMs: number; reconnectMaxMs: number };
   worker: { workerId: string; dedupeSize: number };
   logLevel: string;
 }
@@ -128,8 +130,8 @@ const envSchema = z.object({
   KAFKA_CREATE_TOPICS: flag,
   KAFKA_TOPIC_PARTITIONS: integer(1),
   KAFKA_TOPIC_REPLICATION_FACTOR: integer(1),
-  LISTENER_RECONNECT_MIN_MS: integer(1),
-  LISTENER_RECONNECT_MAX_MS: integer(1),
+  ESC_RECONNECT_MIN_MS: integer(1),
+  ESC_RECONNECT_MAX_MS: integer(1),
   WORKER_ID: z.string().min(1).optional(),
   COMMAND_DEDUPE_SIZE: integer(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -161,8 +163,11 @@ export function loadConfig(env: Environment, options: LoadConfigOptions): Bridge
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0]);
-      problems.push(`${name}=${JSON.stringify(withDefaults[name] ?? '')}: ${issue.message}`);
+      problems.push(`${name}=${JSON.stringify(withDefaults[name] ?? '')} is invalid: ${describeIssue(issue)}`);
     }
+  }
+  const brokers = parseBrokers(withDefaults.KAFKA_BROKERS ?? '', problems);
+  if (!parsed.success) {
     throw new ConfigError(problems);
   }
   const values = parsed.data;
@@ -189,16 +194,10 @@ export function loadConfig(env: Environment, options: LoadConfigOptions): Bridge
       hostKey = resolvedHostKey;
     }
   }
-  if (values.LISTENER_RECONNECT_MAX_MS < values.LISTENER_RECONNECT_MIN_MS) {
+  if (values.ESC_RECONNECT_MAX_MS < values.ESC_RECONNECT_MIN_MS) {
     problems.push(
-      `LISTENER_RECONNECT_MAX_MS=${values.LISTENER_RECONNECT_MAX_MS} is below LISTENER_RECONNECT_MIN_MS=${values.LISTENER_RECONNECT_MIN_MS}: raise the maximum or lower the minimum`,
+      `ESC_RECONNECT_MAX_MS=${values.ESC_RECONNECT_MAX_MS} is below ESC_RECONNECT_MIN_MS=${values.ESC_RECONNECT_MIN_MS}: raise the maximum or lower the minimum`,
     );
-  }
-  const brokers = values.KAFKA_BROKERS.split(',').map((broker) => broker.trim()).filter(Boolean);
-  for (const broker of brokers) {
-    if (!/^[^:\s]+:\d{1,5}$/.test(broker) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(broker)) {
-      problems.push(`KAFKA_BROKERS entry ${JSON.stringify(broker)} is not host:port`);
-    }
   }
   if (problems.length > 0) {
     throw new ConfigError(problems);
@@ -220,6 +219,8 @@ export function loadConfig(env: Environment, options: LoadConfigOptions): Bridge
       stream: values.ESC_STREAM,
       vmActionForm: values.ESC_VMACTION_FORM,
       maxMessageBytes: values.ESC_MAX_MESSAGE_BYTES,
+      reconnectMinMs: values.ESC_RECONNECT_MIN_MS,
+      reconnectMaxMs: values.ESC_RECONNECT_MAX_MS,
     },
     kafka: {
       brokers,
@@ -235,18 +236,30 @@ export function loadConfig(env: Environment, options: LoadConfigOptions): Bridge
       topicPartitions: values.KAFKA_TOPIC_PARTITIONS,
       topicReplicationFactor: values.KAFKA_TOPIC_REPLICATION_FACTOR,
     },
-    listener: { reconnectMinMs: values.LISTENER_RECONNECT_MIN_MS, reconnectMaxMs: values.LISTENER_RECONNECT_MAX_MS },
     worker: { workerId: values.WORKER_ID ?? `${os.hostname()}-${process.pid}`, dedupeSize: values.COMMAND_DEDUPE_SIZE },
     logLevel: values.LOG_LEVEL,
   };
   return deepFreeze(config);
 }
 
+// The forms `ssh-keygen -lf` prints (SHA256: and 43 base64 characters) or 64 hex digits, colons allowed.
+const SHA256_FINGERPRINT = /^(?:(?:SHA256:)?[A-Za-z0-9+/]{43}=?|(?:[0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2})$/i;
+
 function chooseHostKey(values: z.infer<typeof envSchema>, problems: string[]): HostKeyConfig | undefined {
   if (values.ESC_HOST_KEY_SHA256) {
-    return { kind: 'fingerprint', sha256: values.ESC_HOST_KEY_SHA256 };
+    if (!SHA256_FINGERPRINT.test(values.ESC_HOST_KEY_SHA256.trim())) {
+      problems.push(
+        `ESC_HOST_KEY_SHA256=${JSON.stringify(values.ESC_HOST_KEY_SHA256)} is not a SHA-256 fingerprint: expected "SHA256:" and 43 base64 characters, as \`ssh-keygen -lf\` prints it`,
+      );
+      return undefined;
+    }
+    return { kind: 'fingerprint', sha256: values.ESC_HOST_KEY_SHA256.trim() };
   }
   if (values.ESC_KNOWN_HOSTS_FILE) {
+    if (!existsSync(values.ESC_KNOWN_HOSTS_FILE)) {
+      problems.push(`ESC_KNOWN_HOSTS_FILE=${values.ESC_KNOWN_HOSTS_FILE}: file not found`);
+      return undefined;
+    }
     return { kind: 'known-hosts', path: values.ESC_KNOWN_HOSTS_FILE };
   }
   if (values.ESC_INSECURE_ACCEPT_ANY_HOST_KEY) {
@@ -262,6 +275,33 @@ function chooseHostKey(values: z.infer<typeof envSchema>, problems: string[]): H
     'ESC host key is not pinned: set ESC_HOST_KEY_SHA256 (run `ssh-keyscan -p PORT HOST | ssh-keygen -lf -`) or ESC_KNOWN_HOSTS_FILE',
   );
   return undefined;
+}
+
+function parseBrokers(value: string, problems: string[]): string[] {
+  const brokers = value.split(',').map((broker) => broker.trim()).filter(Boolean);
+  for (const broker of brokers) {
+    if (!/^[^:\s]+:\d{1,5}$/.test(broker) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(broker)) {
+      problems.push(`KAFKA_BROKERS entry ${JSON.stringify(broker)} is not host:port, for example 127.0.0.1:9092`);
+    }
+  }
+  return brokers;
+}
+
+/** Turns a zod issue into a short phrase naming what is expected. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_value') {
+    return `expected one of ${issue.values.map((value) => String(value)).join(', ')}`;
+  }
+  if (issue.code === 'too_small') {
+    return `expected at least ${String(issue.minimum)}`;
+  }
+  if (issue.code === 'too_big') {
+    return `expected at most ${String(issue.maximum)}`;
+  }
+  if (issue.code === 'invalid_type') {
+    return `expected ${issue.expected === 'number' ? 'a number' : issue.expected}`;
+  }
+  return issue.message;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -7,6 +7,11 @@ export interface KafkaClientOptions {
   logger: Logger;
   /** Connection timeout per broker, in ms. @default 5000 */
   connectionTimeoutMs?: number;
+  /**
+   * Retries of a failed request before kafkajs gives up. Interactive commands use fewer
+   * so an unreachable broker is reported in seconds, not minutes. @default 8
+   */
+  retries?: number;
 }
 
 const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -22,13 +27,16 @@ const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
  * warns about that on every idempotent producer. The trade-off: a send retried by the
  * caller may write a record twice, and consumers drop the duplicate by its id.
  */
+const RETRIED_NAMESPACES = new Set(['Connection', 'BrokerPool']);
+
 const EXPECTED_WARNINGS = ['Limiting retries for the idempotent producer may invalidate EoS guarantees'];
 
 /**
  * Routes kafkajs log entries into the bridge's pino logger. kafkajs logs at INFO for
  * every group join and rebalance, which is lifecycle noise for the bridge, so INFO
- * entries go to debug. Its `Connection` errors are broker error responses that the
- * client retries itself (a coordinator still loading, for example), so they go to warn.
+ * entries go to debug. Its `Connection` and `BrokerPool` errors are failures the client
+ * retries itself (a coordinator still loading, a refused connection), so they go to warn;
+ * a final failure reaches the caller as an error.
  */
 function pinoLogCreator(logger: Logger): logCreator {
   return () => ({ namespace, level, log }: LogEntry) => {
@@ -36,7 +44,7 @@ function pinoLogCreator(logger: Logger): logCreator {
     let pinoLevel = LEVEL_NAMES[level] ?? 'debug';
     if (level === logLevel.INFO || EXPECTED_WARNINGS.includes(message)) {
       pinoLevel = 'debug';
-    } else if (level === logLevel.ERROR && namespace === 'Connection') {
+    } else if (level === logLevel.ERROR && RETRIED_NAMESPACES.has(namespace)) {
       pinoLevel = 'warn';
     }
     logger[pinoLevel]({ ...fields, kafkajs: namespace }, message);
@@ -51,6 +59,6 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     connectionTimeout: options.connectionTimeoutMs ?? 5000,
     logLevel: logLevel.INFO,
     logCreator: pinoLogCreator(options.logger.child({ component: 'kafkajs' })),
-    retry: { initialRetryTime: 200, retries: 8 },
+    retry: { initialRetryTime: 200, retries: options.retries ?? 8 },
   });
 }

@@ -14,6 +14,34 @@ export class KafkaTopicError extends BridgeError {
   }
 }
 
+/** Raised when no broker of the bootstrap list can be reached. */
+export class KafkaUnreachableError extends BridgeError {
+  constructor(brokers: readonly string[], cause: unknown) {
+    super(
+      'KAFKA_UNREACHABLE',
+      `could not reach Kafka at ${brokers.join(',')} (${(cause as Error).message}); start a local broker with \`esc-bridge local up\` or set KAFKA_BROKERS (--brokers)`,
+      { retriable: true, cause },
+    );
+  }
+}
+
+const MAX_LISTED_TOPICS = 10;
+
+/** Raised when a topic a command needs does not exist. */
+export class KafkaTopicMissingError extends BridgeError {
+  constructor(readonly topics: readonly string[], existing: readonly string[]) {
+    const shown = existing.filter((topic) => !topic.startsWith('__')).sort();
+    const listed = shown.length > MAX_LISTED_TOPICS ? `${shown.slice(0, MAX_LISTED_TOPICS).join(', ')} and ${shown.length - MAX_LISTED_TOPICS} more` : shown.join(', ');
+    const subject = topics.length === 1 ? `topic ${topics[0]} does not exist` : `topics ${topics.join(', ')} do not exist`;
+    super(
+      'KAFKA_TOPIC_MISSING',
+      `${subject}; existing topics: ${listed || 'none'}. ` +
+        '`esc-bridge listen` and `esc-bridge work` create the bridge topics at start-up, or check the topic name',
+      { retriable: false },
+    );
+  }
+}
+
 /** True when kafkajs marks the error (or its cause) as retriable. */
 export function isRetriableKafkaError(error: unknown): boolean {
   let current: unknown = error;

@@ -11,5 +11,12 @@ export {
   headersToStrings,
   type CloudEventAttributes,
 } from './headers.js';
-export { KafkaPublishError, KafkaTopicError, isRetriableKafkaError } from './errors.js';
+export {
+  KafkaPublishError,
+  KafkaTopicError,
+  KafkaTopicMissingError,
+  KafkaUnreachableError,
+  isRetriableKafkaError,
+} from './errors.js';
+export { requireTopics } from './preflight.js';
 export { TopicReader, type TopicReaderOptions } from './topic-reader.js';

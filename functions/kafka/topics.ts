@@ -21,9 +21,10 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[], lo
     if (missing.length === 0) {
       return;
     }
-    await admin.createTopics({ topics: missing.map((spec) => ({ ...spec })), waitForLeaders: true });
-    for (const spec of missing) {
-      logger.info({ topic: spec.topic, partitions: spec.numPartitions, replicationFactor: spec.replicationFactor }, 'topic created');
+    // kafkajs returns false when another process created the topics first.
+    const created = await admin.createTopics({ topics: missing.map((spec) => ({ ...spec })), waitForLeaders: true });
+    if (created) {
+      logger.info({ topics: missing.map((spec) => spec.topic), partitions: missing[0]!.numPartitions }, 'topics created');
     }
   } catch (error) {
     throw new KafkaTopicError(

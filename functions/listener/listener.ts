@@ -12,7 +12,7 @@ import {
 import { connectNetconf, connectOptionsFromConfig, type NetconfConnectOptions, type NetconfNotification, type NetconfSession } from '../netconf/index.js';
 import type { SchemaSet } from '../schema/index.js';
 import { EventPublisher } from './event-publisher.js';
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs } from '../common/backoff.js';
 
 export interface ListenerOptions {
   esc: EscConfig;
@@ -260,8 +260,13 @@ export class EscEventListener {
       });
       this.logger.debug({ eventId: record.eventId, eventType: record.eventType, status: record.status }, 'notification queued');
     } catch (error) {
-      const errorCode = (error as { code?: string }).code ?? 'ESC_EVENT_INVALID';
-      this.logger.warn({ err: error, errorCode, bytes: rawXml.length }, 'notification could not be turned into a record, sending it to the dead-letter topic');
+      // Errors with a code are expected rejections of bad input; others are bugs and keep their stack.
+      const knownCode = (error as { code?: string }).code;
+      const errorCode = knownCode ?? 'LISTENER_INTERNAL_ERROR';
+      this.logger.warn(
+        { errorCode, reason: describeError(error), bytes: rawXml.length, ...(knownCode ? {} : { err: error }) },
+        'notification could not be turned into a record, sending it to the dead-letter topic',
+      );
       this.publisher.enqueue({
         topic: topics.deadLetter,
         isEvent: false,

@@ -80,7 +80,7 @@ export class CommandProcessor {
       command = this.options.schemas.decode<VmActionCommandRecord>('VmActionCommand', input.value);
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'SCHEMA_DECODE';
-      log.warn({ err: error, errorCode: code }, 'command record could not be decoded, sending it to the dead-letter topic');
+      log.warn({ errorCode: code, reason: describeError(error) }, 'command record could not be decoded, sending it to the dead-letter topic');
       return {
         topic: this.options.deadLetterTopic,
         deadLetterCode: code,

@@ -1,4 +1,5 @@
 import type { EscConfig } from '../common/config.js';
+import { backoffDelayMs } from '../common/backoff.js';
 import { describeError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { buildVmActionOperation, type RpcErrorRecord } from '../esc/index.js';
@@ -65,6 +66,28 @@ export class NetconfVmActionExecutor implements VmActionExecutor {
         mayHaveReachedEsc: requestSent,
         sessionId: session.sessionId ?? null,
       };
+    }
+  }
+
+  /**
+   * Opens the session now instead of at the first command, retrying retriable failures
+   * (ESC unreachable) with backoff. Rejects at once on a failure a retry cannot fix, such
+   * as a host key mismatch or rejected credentials, so a misconfigured worker stops
+   * before it joins the consumer group and takes partitions from healthy workers.
+   */
+  async open(backoff: { minMs: number; maxMs: number; isStopped?: () => boolean }): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.getSession();
+        return;
+      } catch (error) {
+        if ((error as { retriable?: boolean }).retriable !== true || backoff.isStopped?.()) {
+          throw error;
+        }
+        const delayMs = backoffDelayMs(attempt, backoff.minMs, backoff.maxMs);
+        this.logger.warn({ err: error, attempt, delayMs }, 'connecting to ESC failed, retrying');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
     }
   }
 

@@ -12,7 +12,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--timeout <seconds>', 'time to wait for every expected event and result, in seconds', '60')
     .option('--state-dir <dir>', "directory of the demo's own Kafka broker (deleted at the end)", path.join(packageRoot, '.local', 'demo-kafka'))
     .option('--verbose', 'print whole records with topic, offset, key and headers instead of the decoded value only')
-    .option('--log-level <level>', 'log level of the bridge components, on stderr', 'warn')
+    .option('--log-level <level>', 'log level of the bridge components, on stderr (warn shows the expected dead-letter warnings too)', 'error')
     .addHelpText('after', `
 Publishes STOP, START and REBOOT of simulator VMs, a STOP of an unknown VM, a command
 with an unsafe VM name and a malformed record; prints each event, result and dead letter

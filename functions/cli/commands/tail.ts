@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../common/logger.js';
-import { createKafka, TopicReader } from '../../kafka/index.js';
+import { createKafka, requireTopics, TopicReader } from '../../kafka/index.js';
 import { loadSchemas } from '../../schema/index.js';
 import { recordToJson } from '../record-json.js';
 import { addKafkaOptions, configFromFlags, numberFlag, waitForShutdownSignal } from '../options.js';
@@ -13,13 +13,14 @@ export function registerTailCommand(program: Command): void {
     .option('--from-beginning', 'start at the oldest record instead of only new ones')
     .option('--max <count>', 'exit after this many records')
     .option('--timeout <seconds>', 'exit after this many seconds')
-    .addHelpText('after', '\nEach line has topic, partition, offset, timestamp, key, headers, schema and value.\nDead letters keep their raw bytes: shown as text when their content-type is text, else base64.');
+    .addHelpText('after', '\nEach line has topic, partition, offset, timestamp, key, headers, schema and value.\nDead letters keep their raw bytes: shown as text when they are valid UTF-8 text, else as base64.');
   addKafkaOptions(command).action(async (topic: string, flags: Record<string, unknown>) => {
     const config = configFromFlags(flags, { needsEsc: false });
     const max = flags.max === undefined ? Infinity : numberFlag(String(flags.max), '--max');
     const timeoutSeconds = flags.timeout === undefined ? undefined : numberFlag(String(flags.timeout), '--timeout');
-    const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
-    const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-tail`, logger });
+    const logger = createLogger({ level: config.logLevel === 'info' ? 'error' : config.logLevel });
+    const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-tail`, logger, retries: 2 });
+    await requireTopics(kafka, config.kafka.brokers, [topic]);
     const schemas = loadSchemas();
 
     let count = 0;
@@ -27,6 +28,7 @@ export function registerTailCommand(program: Command): void {
     const done = new Promise<void>((resolve) => {
       finish = resolve;
     });
+    const timer = timeoutSeconds === undefined ? undefined : setTimeout(finish, timeoutSeconds * 1000);
     const reader = new TopicReader({
       kafka,
       topics: [topic],
@@ -43,8 +45,7 @@ export function registerTailCommand(program: Command): void {
         }
       },
     });
-    await reader.start();
-    const timer = timeoutSeconds === undefined ? undefined : setTimeout(finish, timeoutSeconds * 1000);
+    await Promise.race([reader.start(), done]);
     await Promise.race([done, waitForShutdownSignal()]);
     clearTimeout(timer);
     await reader.stop();

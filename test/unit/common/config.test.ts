@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../../../functions/common/config.js';
 
-const ESC_ENV = { ESC_HOST: 'esc.example.net', ESC_PASSWORD: 'secret', ESC_HOST_KEY_SHA256: 'SHA256:abc' };
+const FINGERPRINT = 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU';
+const ESC_ENV = { ESC_HOST: 'esc.example.net', ESC_PASSWORD: 'secret', ESC_HOST_KEY_SHA256: FINGERPRINT };
 
 function problemsOf(action: () => unknown): readonly string[] {
   try {
@@ -23,7 +24,7 @@ describe('loadConfig', () => {
     assert.deepEqual(config.kafka.brokers, ['127.0.0.1:9092']);
     assert.equal(config.kafka.topics.events, 'esc.events');
     assert.equal(config.kafka.topics.deadLetter, 'esc.dead-letter');
-    assert.deepEqual(config.esc.hostKey, { kind: 'fingerprint', sha256: 'SHA256:abc' });
+    assert.deepEqual(config.esc.hostKey, { kind: 'fingerprint', sha256: FINGERPRINT });
   });
 
   it('reports every problem at once', () => {
@@ -59,6 +60,31 @@ describe('loadConfig', () => {
   it('rejects a broker list entry without a port', () => {
     const problems = problemsOf(() => loadConfig({ KAFKA_BROKERS: 'kafka-1' }, { needsEsc: false }));
     assert.ok(problems.some((problem) => problem.includes('"kafka-1" is not host:port')), problems.join('\n'));
+  });
+
+  it('rejects a malformed host key fingerprint', () => {
+    const problems = problemsOf(() => loadConfig({ ...ESC_ENV, ESC_HOST_KEY_SHA256: 'SHA256:abc' }, { needsEsc: true }));
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^ESC_HOST_KEY_SHA256="SHA256:abc" is not a SHA-256 fingerprint/);
+  });
+
+  it('accepts a fingerprint as 64 hex digits', () => {
+    const hex = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+    const config = loadConfig({ ...ESC_ENV, ESC_HOST_KEY_SHA256: hex }, { needsEsc: true });
+    assert.deepEqual(config.esc.hostKey, { kind: 'fingerprint', sha256: hex });
+  });
+
+  it('rejects a known_hosts file that does not exist', () => {
+    const env = { ESC_HOST: 'esc.example.net', ESC_PASSWORD: 'secret', ESC_KNOWN_HOSTS_FILE: '/nonexistent/known_hosts' };
+    const problems = problemsOf(() => loadConfig(env, { needsEsc: true }));
+    assert.deepEqual(problems, ['ESC_KNOWN_HOSTS_FILE=/nonexistent/known_hosts: file not found']);
+  });
+
+  it('reports broker problems together with format problems', () => {
+    const problems = problemsOf(() => loadConfig({ LOG_LEVEL: 'loud', KAFKA_BROKERS: 'kafka-1' }, { needsEsc: false }));
+    assert.equal(problems.length, 2);
+    assert.match(problems[0]!, /^LOG_LEVEL="loud" is invalid: expected one of fatal, error/);
+    assert.match(problems[1]!, /^KAFKA_BROKERS entry "kafka-1" is not host:port/);
   });
 
   it('returns a frozen object', () => {

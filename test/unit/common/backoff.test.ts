@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelayMs } from '../../../functions/listener/backoff.js';
+import { backoffDelayMs } from '../../../functions/common/backoff.js';
 
 describe('backoffDelayMs', () => {
   it('doubles the cap per attempt from the minimum', () => {
