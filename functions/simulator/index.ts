@@ -13,7 +13,17 @@ import { authenticate, loadHostKey, parseAuthorizedKeys } from './ssh-auth.js';
 export { Inventory, DEFAULT_INVENTORY_SEED, InventoryError, type InventorySeed, type VmRecord, type ActionType } from './inventory.js';
 export { buildEventNotification, type SimulatedEvent } from './notifications.js';
 export { ReplayFileError, type FailureRule, type SimulatorStats } from './simulator.js';
-export { generateHostPrivateKey, loadHostKey, sshFingerprint, type HostKey } from './ssh-auth.js';
+export {
+  KEY_GENERATION_ATTEMPTS,
+  SimulatorKeyError,
+  generateEd25519KeyPair,
+  generateHostPrivateKey,
+  loadHostKey,
+  sshFingerprint,
+  type HostKey,
+  type KeyPairGenerator,
+  type SshKeyPair,
+} from './ssh-auth.js';
 
 /** ESC's YANG module capability as a ConfD server would advertise it. */
 export const ESC_MODULE_CAPABILITY = `${ESC_NAMESPACE}?module=esc&revision=2016-05-04`;

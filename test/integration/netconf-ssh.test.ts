@@ -18,6 +18,7 @@ import {
   NetconfHostKeyError,
   NetconfSessionClosedError,
 } from '../../functions/netconf/errors.js';
+import { generateEd25519KeyPair } from '../../functions/simulator/index.js';
 
 const { Server, utils } = ssh2;
 const USERNAME = 'netconf-user';
@@ -58,10 +59,10 @@ interface ServerRecord {
  * hello, `<get-config>` and `<close-session>` replies.
  */
 class TestNetconfServer {
-  readonly hostKey = utils.generateKeyPairSync('ed25519');
+  readonly hostKey = generateEd25519KeyPair();
   /** A second host key, so the client has to choose between two key types. */
   readonly rsaHostKey = utils.generateKeyPairSync('rsa', { bits: 2048 });
-  readonly clientKey = utils.generateKeyPairSync('ed25519');
+  readonly clientKey = generateEd25519KeyPair();
   readonly record: ServerRecord = { connections: 0, authAttempts: [], channelChunks: [], globalRequests: [] };
   private readonly server: InstanceType<typeof Server>;
   private readonly connections = new Set<Connection>();
@@ -225,7 +226,7 @@ describe('connectNetconf over SSH', () => {
   it('sends no credential when the fingerprint mismatches', async () => {
     const connectionsBefore = server.record.connections;
     server.record.authAttempts.length = 0;
-    const otherKey = parsePublicKey(utils.generateKeyPairSync('ed25519').public).getPublicSSH();
+    const otherKey = parsePublicKey(generateEd25519KeyPair().public).getPublicSSH();
 
     await assert.rejects(
       connectNetconf({ ...baseOptions(), password: PASSWORD, hostKey: { kind: 'fingerprint', sha256: sha256Fingerprint(otherKey) } }),
@@ -302,7 +303,7 @@ describe('connectNetconf over SSH', () => {
   it('rejects a mismatching known_hosts entry before auth', async () => {
     server.record.authAttempts.length = 0;
     const knownHostsPath = path.join(directory, 'known_hosts_mismatch');
-    const otherKey = parsePublicKey(utils.generateKeyPairSync('ed25519').public).getPublicSSH();
+    const otherKey = parsePublicKey(generateEd25519KeyPair().public).getPublicSSH();
     await writeFile(knownHostsPath, `[127.0.0.1]:${server.port} ssh-ed25519 ${otherKey.toString('base64')}\n`);
 
     await assert.rejects(

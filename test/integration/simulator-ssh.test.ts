@@ -2,9 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import ssh2 from 'ssh2';
 import type { ClientChannel, ConnectConfig } from 'ssh2';
-import { sshFingerprint, startSimulator, type RunningSimulator } from '../../functions/simulator/index.js';
+import { generateEd25519KeyPair, sshFingerprint, startSimulator, type RunningSimulator } from '../../functions/simulator/index.js';
 
-const { Client, utils } = ssh2;
+const { Client } = ssh2;
 
 function connect(simulator: RunningSimulator, credentials: Partial<ConnectConfig>): Promise<ssh2.Client> {
   return new Promise((resolve, reject) => {
@@ -35,8 +35,8 @@ function readUntilClosed(channel: ClientChannel): Promise<{ stdout: string; stde
 }
 
 describe('simulator ssh server', () => {
-  const clientKey = utils.generateKeyPairSync('ed25519');
-  const otherKey = utils.generateKeyPairSync('ed25519');
+  const clientKey = generateEd25519KeyPair();
+  const otherKey = generateEd25519KeyPair();
   let simulator: RunningSimulator;
 
   before(async () => {

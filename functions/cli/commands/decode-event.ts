@@ -43,6 +43,10 @@ function decodeEventFile(file: string, flags: { escHost: string; maxBytes: numbe
     xml = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') {
+      process.stderr.write(`error: ${file} is a directory, not a file\n`);
+      return EXIT_UNREADABLE;
+    }
     const reason = code === 'ENOENT' ? 'file not found; check the path' : (error as Error).message;
     process.stderr.write(`error: cannot read ${file}: ${reason}\n`);
     return EXIT_UNREADABLE;

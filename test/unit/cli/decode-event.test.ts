@@ -59,4 +59,11 @@ describe('decode-event command', () => {
     assert.equal(await run('/nonexistent/event.xml'), 2);
     assert.equal(stderr, 'error: cannot read /nonexistent/event.xml: file not found; check the path\n');
   });
+
+  it('exits 2 for a directory', async () => {
+    const directory = fixturePath('');
+    assert.equal(await run(directory), 2);
+    assert.equal(stdout, '');
+    assert.equal(stderr, `error: ${directory} is a directory, not a file\n`);
+  });
 });
