@@ -45,7 +45,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { env: 'ESC_RECONNECT_MAX_MS', default: '60000', description: 'largest delay between reconnect attempts to ESC, in ms' },
   { env: 'WORKER_ID', description: 'name of this worker in results (default: host name and pid)' },
   { env: 'COMMAND_DEDUPE_SIZE', default: '10000', description: 'number of recent command ids a worker remembers to run each at most once' },
-  { env: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug or trace' },
+  { env: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace or silent' },
 ];
 
 export type HostKeyConfig =
