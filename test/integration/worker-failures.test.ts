@@ -1,0 +1,126 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRuntime, startListener, startWorker, type BridgeRuntime, type RunningWorker } from '../../functions/app/runtime.js';
+import { CommandClient } from '../../functions/app/command-client.js';
+import { silentLogger } from '../../functions/common/logger.js';
+import type { EscEventRecord } from '../../functions/esc/index.js';
+import type { EscEventListener } from '../../functions/listener/listener.js';
+import { startSimulator, type RunningSimulator } from '../../functions/simulator/index.js';
+import { RecordCollector, testConfig } from '../helpers/kafka.js';
+
+describe('worker when ESC fails', () => {
+  let simulator: RunningSimulator;
+  let runtime: BridgeRuntime;
+  let listener: EscEventListener;
+  let worker: RunningWorker;
+  let client: CommandClient;
+  let collector: RecordCollector;
+
+  before(async () => {
+    simulator = await startSimulator({ port: 0, actionDelayMs: 10, aliveDelayMs: 10 });
+    const config = testConfig({
+      ESC_HOST: simulator.host,
+      ESC_PORT: String(simulator.port),
+      ESC_USERNAME: simulator.username,
+      ESC_PASSWORD: simulator.password,
+      ESC_HOST_KEY_SHA256: simulator.hostKeyFingerprint,
+      ESC_RPC_TIMEOUT_MS: '1500',
+      ESC_VMACTION_FORM: 'rpc',
+    });
+    runtime = await createRuntime(config, silentLogger());
+    listener = await startListener(runtime);
+    worker = await startWorker(runtime);
+    collector = new RecordCollector([config.kafka.topics.events]);
+    await collector.start();
+    client = new CommandClient({
+      kafka: runtime.kafka,
+      schemas: runtime.schemas,
+      commandsTopic: config.kafka.topics.commands,
+      resultsTopic: config.kafka.topics.results,
+      logger: silentLogger(),
+    });
+    await client.start();
+  });
+
+  after(async () => {
+    await client?.stop();
+    await collector?.stop();
+    await worker?.stop();
+    await listener?.stop();
+    await simulator?.stop();
+  });
+
+  const runningVm = (index: number) => simulator.inventory.listVms().filter((vm) => vm.state === 'running')[index]!;
+
+  it('accepts commands sent in the plain RPC form', async () => {
+    const vm = runningVm(0);
+    const sent = await client.send({ actionType: 'ENABLE_MONITOR', vmName: vm.name });
+    const { result } = await client.waitForResult(sent.command.commandId, 20_000);
+    assert.equal(result.status, 'ACCEPTED');
+  });
+
+  it('reports ACCEPTED and then the FAILURE event when ESC fails the action', async () => {
+    const vm = runningVm(0);
+    simulator.setFailure({ vmName: vm.name, actionType: 'STOP', mode: 'event-failure' });
+    try {
+      const sent = await client.send({ actionType: 'STOP', vmName: vm.name });
+      const { result } = await client.waitForResult(sent.command.commandId, 20_000);
+      assert.equal(result.status, 'ACCEPTED');
+      const [record] = await collector.waitFor((candidate) => {
+        const event = runtime.schemas.decode<EscEventRecord>('EscEvent', candidate.message.value!);
+        return event.eventType === 'VM_STOPPED' && event.status === 'FAILURE' && event.depid === vm.depid;
+      });
+      const event = runtime.schemas.decode<EscEventRecord>('EscEvent', record!.message.value!);
+      assert.equal(event.vmSource, null, 'a FAILURE event carries no VM identity');
+      assert.equal(event.vmGroup, null);
+    } finally {
+      simulator.clearFailures();
+    }
+  });
+
+  it('reports FAILED that may have reached ESC when no reply arrives, and does not retry', async () => {
+    const vm = runningVm(1);
+    simulator.setFailure({ vmName: vm.name, mode: 'no-reply' });
+    try {
+      const rpcsBefore = simulator.stats().rpcs;
+      const sent = await client.send({ actionType: 'REBOOT', vmName: vm.name });
+      const { result } = await client.waitForResult(sent.command.commandId, 20_000);
+      assert.equal(result.status, 'FAILED');
+      assert.equal(result.mayHaveReachedEsc, true);
+      assert.match(result.reason ?? '', /may have run it/);
+      assert.equal(simulator.stats().rpcs, rpcsBefore + 1, 'the request was sent exactly once');
+    } finally {
+      simulator.clearFailures();
+    }
+  });
+
+  it('reports FAILED when ESC drops the session, then works on a new session', async () => {
+    const vm = runningVm(1);
+    simulator.setFailure({ vmName: vm.name, mode: 'drop-session' });
+    try {
+      const sent = await client.send({ actionType: 'DISABLE_MONITOR', vmName: vm.name });
+      const { result } = await client.waitForResult(sent.command.commandId, 20_000);
+      assert.equal(result.status, 'FAILED');
+      assert.equal(result.mayHaveReachedEsc, true);
+    } finally {
+      simulator.clearFailures();
+    }
+
+    const next = await client.send({ actionType: 'DISABLE_MONITOR', vmName: vm.name });
+    const { result } = await client.waitForResult(next.command.commandId, 20_000);
+    assert.equal(result.status, 'ACCEPTED');
+  });
+
+  it('reports REJECTED when ESC answers with an rpc-error', async () => {
+    const vm = runningVm(0);
+    simulator.setFailure({ vmName: vm.name, mode: 'rpc-error' });
+    try {
+      const sent = await client.send({ actionType: 'ENABLE_MONITOR', vmName: vm.name });
+      const { result } = await client.waitForResult(sent.command.commandId, 20_000);
+      assert.equal(result.status, 'REJECTED');
+      assert.equal(result.rpcErrors[0]?.errorTag, 'operation-failed');
+    } finally {
+      simulator.clearFailures();
+    }
+  });
+});
