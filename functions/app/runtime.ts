@@ -18,7 +18,7 @@ export interface BridgeRuntime {
 
 /** Creates the Kafka client and loads the schemas; creates missing topics when configured to. */
 export async function createRuntime(config: BridgeConfig, logger: Logger): Promise<BridgeRuntime> {
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, tls: config.kafka.tls, sasl: config.kafka.sasl, logger });
   const schemas = loadSchemas();
   if (config.kafka.createTopics) {
     const { topics, topicPartitions, topicReplicationFactor } = config.kafka;

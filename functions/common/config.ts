@@ -33,6 +33,13 @@ export const SETTINGS: readonly SettingSpec[] = [
   { env: 'ESC_MAX_MESSAGE_BYTES', default: '16777216', description: 'largest NETCONF message accepted, in bytes' },
   { env: 'KAFKA_BROKERS', default: '127.0.0.1:9092', description: 'comma-separated Kafka bootstrap servers' },
   { env: 'KAFKA_CLIENT_ID', default: 'esc-bridge', description: 'Kafka client id' },
+  { env: 'KAFKA_SSL', default: 'false', description: 'connect to Kafka with TLS' },
+  { env: 'KAFKA_SSL_CA_FILE', description: 'PEM file of the CA certificates that sign the brokers\' certificates (default: the system CAs)' },
+  { env: 'KAFKA_SSL_CERT_FILE', description: 'PEM client certificate, for brokers that require TLS client authentication' },
+  { env: 'KAFKA_SSL_KEY_FILE', description: 'PEM private key of that client certificate' },
+  { env: 'KAFKA_SASL_MECHANISM', default: 'none', description: 'SASL mechanism: none, plain, scram-sha-256 or scram-sha-512' },
+  { env: 'KAFKA_SASL_USERNAME', description: 'SASL user name' },
+  { env: 'KAFKA_SASL_PASSWORD', description: 'SASL password' },
   { env: 'KAFKA_TOPIC_EVENTS', default: 'esc.events', description: 'topic of EscEvent records' },
   { env: 'KAFKA_TOPIC_COMMANDS', default: 'esc.commands', description: 'topic of VmActionCommand records' },
   { env: 'KAFKA_TOPIC_RESULTS', default: 'esc.command-results', description: 'topic of VmActionResult records' },
@@ -73,9 +80,26 @@ export interface EscConfig {
   reconnectMaxMs: number;
 }
 
+/** TLS settings of the Kafka connection; PEM texts read from the configured files. */
+export interface KafkaTlsConfig {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+export interface KafkaSaslConfig {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
+}
+
 export interface KafkaConfig {
   brokers: string[];
   clientId: string;
+  /** TLS settings, or undefined for a plaintext connection. */
+  tls?: KafkaTlsConfig;
+  /** SASL credentials, or undefined for none. */
+  sasl?: KafkaSaslConfig;
   topics: { events: string; commands: string; results: string; deadLetter: string };
   groupId: string;
   createTopics: boolean;
@@ -122,6 +146,13 @@ const envSchema = z.object({
   ESC_MAX_MESSAGE_BYTES: integer(1024),
   KAFKA_BROKERS: z.string().min(1),
   KAFKA_CLIENT_ID: z.string().min(1),
+  KAFKA_SSL: flag,
+  KAFKA_SSL_CA_FILE: z.string().optional(),
+  KAFKA_SSL_CERT_FILE: z.string().optional(),
+  KAFKA_SSL_KEY_FILE: z.string().optional(),
+  KAFKA_SASL_MECHANISM: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
   KAFKA_TOPIC_EVENTS: z.string().min(1),
   KAFKA_TOPIC_COMMANDS: z.string().min(1),
   KAFKA_TOPIC_RESULTS: z.string().min(1),
@@ -194,6 +225,8 @@ export function loadConfig(env: Environment, options: LoadConfigOptions): Bridge
       hostKey = resolvedHostKey;
     }
   }
+  const tls = kafkaTls(values, problems);
+  const sasl = kafkaSasl(values, problems);
   if (values.ESC_RECONNECT_MAX_MS < values.ESC_RECONNECT_MIN_MS) {
     problems.push(
       `ESC_RECONNECT_MAX_MS=${values.ESC_RECONNECT_MAX_MS} is below ESC_RECONNECT_MIN_MS=${values.ESC_RECONNECT_MIN_MS}: raise the maximum or lower the minimum`,
@@ -225,6 +258,8 @@ export function loadConfig(env: Environment, options: LoadConfigOptions): Bridge
     kafka: {
       brokers,
       clientId: values.KAFKA_CLIENT_ID,
+      tls,
+      sasl,
       topics: {
         events: values.KAFKA_TOPIC_EVENTS,
         commands: values.KAFKA_TOPIC_COMMANDS,
@@ -275,6 +310,52 @@ function chooseHostKey(values: z.infer<typeof envSchema>, problems: string[]): H
     'ESC host key is not pinned: set ESC_HOST_KEY_SHA256 (run `ssh-keyscan -p PORT HOST | ssh-keygen -lf -`) or ESC_KNOWN_HOSTS_FILE',
   );
   return undefined;
+}
+
+function readTextFile(name: string, file: string, problems: string[]): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    problems.push(`${name}=${file}: cannot be read (${(error as Error).message})`);
+    return undefined;
+  }
+}
+
+function kafkaTls(values: z.infer<typeof envSchema>, problems: string[]): KafkaTlsConfig | undefined {
+  const files = { KAFKA_SSL_CA_FILE: values.KAFKA_SSL_CA_FILE, KAFKA_SSL_CERT_FILE: values.KAFKA_SSL_CERT_FILE, KAFKA_SSL_KEY_FILE: values.KAFKA_SSL_KEY_FILE };
+  if (!values.KAFKA_SSL) {
+    for (const [name, file] of Object.entries(files)) {
+      if (file) {
+        problems.push(`${name} is set but KAFKA_SSL is false: set KAFKA_SSL=true to use TLS, or unset ${name}`);
+      }
+    }
+    return undefined;
+  }
+  if (Boolean(values.KAFKA_SSL_CERT_FILE) !== Boolean(values.KAFKA_SSL_KEY_FILE)) {
+    problems.push('KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE must be set together for TLS client authentication');
+  }
+  const tls: KafkaTlsConfig = {};
+  if (values.KAFKA_SSL_CA_FILE) {
+    tls.ca = readTextFile('KAFKA_SSL_CA_FILE', values.KAFKA_SSL_CA_FILE, problems);
+  }
+  if (values.KAFKA_SSL_CERT_FILE) {
+    tls.cert = readTextFile('KAFKA_SSL_CERT_FILE', values.KAFKA_SSL_CERT_FILE, problems);
+  }
+  if (values.KAFKA_SSL_KEY_FILE) {
+    tls.key = readTextFile('KAFKA_SSL_KEY_FILE', values.KAFKA_SSL_KEY_FILE, problems);
+  }
+  return tls;
+}
+
+function kafkaSasl(values: z.infer<typeof envSchema>, problems: string[]): KafkaSaslConfig | undefined {
+  if (values.KAFKA_SASL_MECHANISM === 'none') {
+    return undefined;
+  }
+  if (!values.KAFKA_SASL_USERNAME || !values.KAFKA_SASL_PASSWORD) {
+    problems.push(`KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM=${values.KAFKA_SASL_MECHANISM}`);
+    return undefined;
+  }
+  return { mechanism: values.KAFKA_SASL_MECHANISM, username: values.KAFKA_SASL_USERNAME, password: values.KAFKA_SASL_PASSWORD };
 }
 
 function parseBrokers(value: string, problems: string[]): string[] {

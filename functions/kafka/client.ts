@@ -1,9 +1,14 @@
-import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
+import { Kafka, logLevel, type LogEntry, type SASLOptions, type logCreator } from 'kafkajs';
+import type { KafkaSaslConfig, KafkaTlsConfig } from '../common/config.js';
 import type { Logger } from '../common/logger.js';
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
   clientId: string;
+  /** TLS settings (PEM texts), or undefined for plaintext. */
+  tls?: KafkaTlsConfig;
+  /** SASL credentials, or undefined for none. */
+  sasl?: KafkaSaslConfig;
   logger: Logger;
   /** Connection timeout per broker, in ms. @default 5000 */
   connectionTimeoutMs?: number;
@@ -57,8 +62,23 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     clientId: options.clientId,
     brokers: [...options.brokers],
     connectionTimeout: options.connectionTimeoutMs ?? 5000,
+    ssl: options.tls ? { ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key } : false,
+    ...(options.sasl ? { sasl: saslOptions(options.sasl) } : {}),
     logLevel: logLevel.INFO,
     logCreator: pinoLogCreator(options.logger.child({ component: 'kafkajs' })),
     retry: { initialRetryTime: 200, retries: options.retries ?? 8 },
   });
+}
+
+// NOTE: the tests exercise PLAIN over TLS against a real broker; SCRAM goes to kafkajs unchanged but is not tested here.
+function saslOptions(sasl: KafkaSaslConfig): SASLOptions {
+  const { username, password } = sasl;
+  switch (sasl.mechanism) {
+    case 'plain':
+      return { mechanism: 'plain', username, password };
+    case 'scram-sha-256':
+      return { mechanism: 'scram-sha-256', username, password };
+    case 'scram-sha-512':
+      return { mechanism: 'scram-sha-512', username, password };
+  }
 }

@@ -16,6 +16,10 @@ export class LocalKafkaError extends BridgeError {
 export interface LocalBrokerInfo {
   /** `host:port` to give Kafka clients. */
   bootstrap: string;
+  /** `host:port` of the TLS + SASL/PLAIN listener, when one was requested. */
+  secureBootstrap?: string;
+  /** PEM file of the self-signed certificate the secure listener presents (its own CA). */
+  secureCaFile?: string;
   pid: number;
   stateDir: string;
   kafkaVersion: string;
@@ -35,6 +39,12 @@ export interface StartBrokerOptions {
   libDir?: string;
   /** Progress lines for a person watching (resolving jars, starting, ready). */
   onProgress?: (message: string) => void;
+  /**
+   * Adds a second listener that requires TLS and SASL/PLAIN with these credentials, using
+   * a self-signed certificate for 127.0.0.1 made with `openssl`. For testing clients with
+   * security settings. @default none
+   */
+  secureListener?: { username: string; password: string };
 }
 
 const POM_DIRECTORY = path.join(packageRoot, 'infra', 'local', 'kafka');
@@ -99,16 +109,40 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-function serverProperties(options: { port: number; controllerPort: number; dataDir: string }): string {
+interface SecureListenerProperties {
+  port: number;
+  pemFile: string;
+  username: string;
+  password: string;
+}
+
+function serverProperties(options: { port: number; controllerPort: number; dataDir: string; secure?: SecureListenerProperties }): string {
+  const { secure } = options;
+  const listeners = [`PLAINTEXT://127.0.0.1:${options.port}`, `CONTROLLER://127.0.0.1:${options.controllerPort}`];
+  const advertised = [`PLAINTEXT://127.0.0.1:${options.port}`];
+  const protocols = ['PLAINTEXT:PLAINTEXT', 'CONTROLLER:PLAINTEXT'];
+  const secureLines: string[] = [];
+  if (secure) {
+    listeners.push(`SECURE://127.0.0.1:${secure.port}`);
+    advertised.push(`SECURE://127.0.0.1:${secure.port}`);
+    protocols.push('SECURE:SASL_SSL');
+    secureLines.push(
+      'sasl.enabled.mechanisms=PLAIN',
+      'listener.name.secure.ssl.keystore.type=PEM',
+      `listener.name.secure.ssl.keystore.location=${secure.pemFile}`,
+      `listener.name.secure.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${secure.username}="${secure.password}";`,
+    );
+  }
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${options.controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${options.port},CONTROLLER://127.0.0.1:${options.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${options.port}`,
+    `listeners=${listeners.join(',')}`,
+    `advertised.listeners=${advertised.join(',')}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=${protocols.join(',')}`,
+    ...secureLines,
     `log.dirs=${options.dataDir}`,
     'num.partitions=3',
     'offsets.topic.replication.factor=1',
@@ -171,7 +205,12 @@ export async function startLocalBroker(options: StartBrokerOptions): Promise<Loc
   const port = options.port && options.port > 0 ? options.port : await findFreePort();
   const controllerPort = await findFreePort();
   const propertiesPath = path.join(stateDir, 'server.properties');
-  writeFileSync(propertiesPath, serverProperties({ port, controllerPort, dataDir }));
+  let secure: SecureListenerProperties | undefined;
+  if (options.secureListener) {
+    const pemFile = makeSelfSignedCertificate(stateDir);
+    secure = { port: await findFreePort(), pemFile, ...options.secureListener };
+  }
+  writeFileSync(propertiesPath, serverProperties({ port, controllerPort, dataDir, secure }));
 
   const classpath = `${libDir}/*`;
   const clusterId = spawnSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' })
@@ -210,6 +249,7 @@ export async function startLocalBroker(options: StartBrokerOptions): Promise<Loc
 
   const info: LocalBrokerInfo = {
     bootstrap: `127.0.0.1:${port}`,
+    ...(secure ? { secureBootstrap: `127.0.0.1:${secure.port}`, secureCaFile: path.join(stateDir, 'tls', 'certificate.pem') } : {}),
     pid: child.pid,
     stateDir,
     kafkaVersion: pinnedKafkaVersion(),
@@ -220,6 +260,31 @@ export async function startLocalBroker(options: StartBrokerOptions): Promise<Loc
   await waitForPort(port, child.pid, options.readyTimeoutMs ?? 90_000, stateDir);
   onProgress(`Kafka broker ready at ${info.bootstrap} (pid ${info.pid})`);
   return info;
+}
+
+/**
+ * Creates a self-signed RSA certificate for 127.0.0.1 in `<stateDir>/tls`. Returns the
+ * broker's PEM key store (private key and certificate in one file); `certificate.pem`
+ * beside it is what clients trust.
+ */
+function makeSelfSignedCertificate(stateDir: string): string {
+  const directory = path.join(stateDir, 'tls');
+  mkdirSync(directory, { recursive: true });
+  const keyFile = path.join(directory, 'key.pem');
+  const certificateFile = path.join(directory, 'certificate.pem');
+  const result = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certificateFile],
+    { encoding: 'utf8' },
+  );
+  if (result.error || result.status !== 0) {
+    throw new LocalKafkaError(`openssl could not create the secure listener's certificate: ${result.error?.message ?? result.stderr}`);
+  }
+  // Kafka's PEM key store wants a PKCS#8 key, which `openssl req -nodes` writes.
+  const pemFile = path.join(directory, 'broker.pem');
+  writeFileSync(pemFile, readFileSync(keyFile, 'utf8') + readFileSync(certificateFile, 'utf8'));
+  return pemFile;
 }
 
 async function waitForPort(port: number, pid: number, timeoutMs: number, stateDir: string): Promise<void> {

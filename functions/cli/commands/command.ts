@@ -53,7 +53,7 @@ Exit status: 0 when ESC accepted the command (ACCEPTED), 1 for any other result
     }
 
     const logger = createLogger({ level: config.logLevel === 'info' ? 'error' : config.logLevel });
-    const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-cli`, logger, retries: 2 });
+    const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-cli`, tls: config.kafka.tls, sasl: config.kafka.sasl, logger, retries: 2 });
     const { topics } = config.kafka;
     try {
       await requireTopics(kafka, config.kafka.brokers, [topics.commands, topics.results]);

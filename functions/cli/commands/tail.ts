@@ -19,7 +19,7 @@ export function registerTailCommand(program: Command): void {
     const max = flags.max === undefined ? Infinity : numberFlag(String(flags.max), '--max');
     const timeoutSeconds = flags.timeout === undefined ? undefined : numberFlag(String(flags.timeout), '--timeout');
     const logger = createLogger({ level: config.logLevel === 'info' ? 'error' : config.logLevel });
-    const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-tail`, logger, retries: 2 });
+    const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-tail`, tls: config.kafka.tls, sasl: config.kafka.sasl, logger, retries: 2 });
     await requireTopics(kafka, config.kafka.brokers, [topic]);
     const schemas = loadSchemas();
 

@@ -87,6 +87,32 @@ describe('loadConfig', () => {
     assert.match(problems[1]!, /^KAFKA_BROKERS entry "kafka-1" is not host:port/);
   });
 
+  it('reads TLS files and SASL credentials for Kafka', () => {
+    const config = loadConfig(
+      { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/etc/hostname', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' },
+      { needsEsc: false },
+    );
+    assert.equal(typeof config.kafka.tls?.ca, 'string');
+    assert.deepEqual(config.kafka.sasl, { mechanism: 'scram-sha-512', username: 'u', password: 'p' });
+  });
+
+  it('leaves TLS and SASL off by default', () => {
+    const config = loadConfig({}, { needsEsc: false });
+    assert.equal(config.kafka.tls, undefined);
+    assert.equal(config.kafka.sasl, undefined);
+  });
+
+  it('rejects incomplete Kafka security settings', () => {
+    const missingCredentials = problemsOf(() => loadConfig({ KAFKA_SASL_MECHANISM: 'plain' }, { needsEsc: false }));
+    assert.deepEqual(missingCredentials, ['KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with KAFKA_SASL_MECHANISM=plain']);
+    const caWithoutTls = problemsOf(() => loadConfig({ KAFKA_SSL_CA_FILE: '/etc/hostname' }, { needsEsc: false }));
+    assert.match(caWithoutTls[0]!, /KAFKA_SSL_CA_FILE is set but KAFKA_SSL is false/);
+    const certWithoutKey = problemsOf(() => loadConfig({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: '/etc/hostname' }, { needsEsc: false }));
+    assert.match(certWithoutKey[0]!, /KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE must be set together/);
+    const unreadable = problemsOf(() => loadConfig({ KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem' }, { needsEsc: false }));
+    assert.match(unreadable[0]!, /^KAFKA_SSL_CA_FILE=\/nonexistent\/ca\.pem: cannot be read/);
+  });
+
   it('returns a frozen object', () => {
     const config = loadConfig(ESC_ENV, { needsEsc: true });
     assert.ok(Object.isFrozen(config));
