@@ -61,7 +61,7 @@ export interface RunningWorker {
  * Starts a consumer-group worker: opens its NETCONF session to ESC first (waiting while
  * ESC is unreachable, failing on bad credentials or host key), then joins the group.
  */
-export async function startWorker(runtime: BridgeRuntime): Promise<RunningWorker> {
+export async function startWorker(runtime: BridgeRuntime, onFatalError?: (error: Error) => void): Promise<RunningWorker> {
   const { config, logger } = runtime;
   const executor = new NetconfVmActionExecutor(config.esc, logger.child({ component: 'executor', escHost: config.esc.host }));
   const processor = new CommandProcessor({
@@ -78,8 +78,10 @@ export async function startWorker(runtime: BridgeRuntime): Promise<RunningWorker
     kafkaClient: runtime.kafka,
     processor,
     commandsTopic: config.kafka.topics.commands,
+    deadLetterTopic: config.kafka.topics.deadLetter,
     groupId: config.kafka.groupId,
     logger,
+    onFatalError,
   });
   await executor.open({ minMs: config.esc.reconnectMinMs, maxMs: config.esc.reconnectMaxMs });
   await consumer.start();

@@ -67,7 +67,8 @@ export interface EscConfig {
   password?: string;
   privateKey?: Buffer;
   passphrase?: string;
-  hostKey: HostKeyConfig;
+  /** How ESC's host key is checked; undefined when the command does not talk to ESC. */
+  hostKey?: HostKeyConfig;
   connectTimeoutMs: number;
   helloTimeoutMs: number;
   rpcTimeoutMs: number;
@@ -212,7 +213,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions): Bridge
     }
   }
 
-  let hostKey: HostKeyConfig = { kind: 'insecure-accept-any' };
+  let hostKey: HostKeyConfig | undefined;
   if (options.needsEsc) {
     if (!values.ESC_HOST) {
       problems.push('ESC_HOST is missing: set it to the ESC NETCONF host (for the local simulator, 127.0.0.1)');
@@ -220,10 +221,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions): Bridge
     if (!values.ESC_PASSWORD && !values.ESC_PRIVATE_KEY_FILE) {
       problems.push('ESC_PASSWORD or ESC_PRIVATE_KEY_FILE is missing: set one of them for SSH login');
     }
-    const resolvedHostKey = chooseHostKey(values, problems);
-    if (resolvedHostKey) {
-      hostKey = resolvedHostKey;
-    }
+    hostKey = chooseHostKey(values, problems);
   }
   const tls = kafkaTls(values, problems);
   const sasl = kafkaSasl(values, problems);

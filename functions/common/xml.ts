@@ -49,7 +49,9 @@ const parser = new XMLParser({
   trimValues: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
-  processEntities: true,
+  // References are decoded by decodeReferences below: fast-xml-parser 5 leaves numeric
+  // character references such as &#60; undecoded and accepts undeclared entities.
+  processEntities: false,
   htmlEntities: false,
   cdataPropName: '#cdata',
 });
@@ -110,9 +112,9 @@ function resolveElement(node: OrderedNode, parentScope: ReadonlyMap<string, stri
   for (const [name, value] of Object.entries(rawAttributes)) {
     if (name === 'xmlns' || name.startsWith('xmlns:')) {
       scope ??= new Map(parentScope);
-      scope.set(name === 'xmlns' ? '' : name.slice(6), value);
+      scope.set(name === 'xmlns' ? '' : name.slice(6), decodeReferences(value));
     } else {
-      attributes[name] = value;
+      attributes[name] = decodeReferences(value);
     }
   }
   const effectiveScope = scope ?? parentScope;
@@ -129,7 +131,7 @@ function resolveElement(node: OrderedNode, parentScope: ReadonlyMap<string, stri
   let text = '';
   for (const child of (node[qualifiedName] ?? []) as OrderedNode[]) {
     if ('#text' in child) {
-      text += String(child['#text']);
+      text += decodeReferences(String(child['#text']));
     } else if ('#cdata' in child) {
       for (const part of child['#cdata'] as OrderedNode[]) {
         text += String(part['#text'] ?? '');
@@ -140,6 +142,53 @@ function resolveElement(node: OrderedNode, parentScope: ReadonlyMap<string, stri
   }
 
   return { localName, namespace: namespace ?? '', attributes, children, text };
+}
+
+const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const REFERENCE = /&([^;&\s]*);?/g;
+
+/**
+ * Decodes the five predefined entities and numeric character references (XML 1.0 section
+ * 4.1) in one pass, so `&amp;#60;` becomes the text `&#60;`, not `<`. Any other reference
+ * is an error, because a document without a DOCTYPE cannot declare entities.
+ */
+function decodeReferences(raw: string): string {
+  if (!raw.includes('&')) {
+    return raw;
+  }
+  return raw.replace(REFERENCE, (match: string, name: string) => {
+    if (!match.endsWith(';')) {
+      throw new XmlError('XML_MALFORMED', `XML text contains a bare "&" (in ${JSON.stringify(match)}); write it as &amp;`);
+    }
+    const predefined = PREDEFINED_ENTITIES[name];
+    if (predefined !== undefined) {
+      return predefined;
+    }
+    const codePoint = /^#x[0-9a-fA-F]+$/.test(name)
+      ? Number.parseInt(name.slice(2), 16)
+      : /^#[0-9]+$/.test(name)
+        ? Number.parseInt(name.slice(1), 10)
+        : undefined;
+    if (codePoint === undefined) {
+      throw new XmlError('XML_MALFORMED', `XML text references the undeclared entity ${match}`);
+    }
+    if (!isXmlChar(codePoint)) {
+      throw new XmlError('XML_MALFORMED', `XML character reference ${match} is not a legal XML character`);
+    }
+    return String.fromCodePoint(codePoint);
+  });
+}
+
+/** Tells whether a code point is a legal XML 1.0 character (the Char production). */
+function isXmlChar(codePoint: number): boolean {
+  return (
+    codePoint === 0x9 ||
+    codePoint === 0xa ||
+    codePoint === 0xd ||
+    (codePoint >= 0x20 && codePoint <= 0xd7ff) ||
+    (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
+    (codePoint >= 0x10000 && codePoint <= 0x10ffff)
+  );
 }
 
 /** Returns the child elements with this local name, and this namespace URI when one is given. */

@@ -90,6 +90,11 @@ export class EventPublisher {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Returns the records not acknowledged by Kafka, oldest first. */
+  unsent(): readonly PendingRecord[] {
+    return [...this.queue];
+  }
+
   /** Stops retrying; records still queued are reported by the caller as lost. */
   stop(): void {
     this.stopped = true;
@@ -153,6 +158,10 @@ export class EventPublisher {
         await this.options.producer.send([{ topic: record.topic, messages: [record.message] }]);
         this.count([record]);
       } catch (error) {
+        if ((error as { retriable?: boolean }).retriable === true) {
+          // A transient failure is not a verdict on this record: the main loop retries it.
+          return handled;
+        }
         this.options.logger.error({ err: error, topic: record.topic }, 'kafka rejected a record, sending it to the dead-letter topic');
         const deadLetter = buildDeadLetterMessage({
           rawValue: record.rawXml,

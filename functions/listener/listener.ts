@@ -129,8 +129,12 @@ export class EscEventListener {
     return this.publisher.drain();
   }
 
-  /** Closes the session, waits for queued records to be acknowledged, then disconnects. */
-  async stop(): Promise<void> {
+  /**
+   * Closes the session, waits up to `drainTimeoutMs` for queued records to be acknowledged,
+   * then disconnects. Records Kafka did not acknowledge by then are logged at error with
+   * their raw XML, so an operator can recover them.
+   */
+  async stop(drainTimeoutMs = 15_000): Promise<void> {
     if (!this.running) {
       return;
     }
@@ -138,11 +142,17 @@ export class EscEventListener {
     this.wakeUp?.();
     await this.session?.close().catch((error: unknown) => this.logger.warn({ err: error }, 'closing the NETCONF session failed'));
     await this.loop;
-    await this.publisher.drain();
-    if (this.publisher.pending > 0) {
-      this.logger.error({ pending: this.publisher.pending }, 'listener stopped with records not acknowledged by Kafka');
-    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.publisher.drain(), new Promise((resolve) => (timer = setTimeout(resolve, drainTimeoutMs)))]);
+    clearTimeout(timer);
     this.publisher.stop();
+    const unsent = this.publisher.unsent();
+    if (unsent.length > 0) {
+      this.logger.error({ unsent: unsent.length, drainTimeoutMs }, 'listener stopped with records not acknowledged by Kafka');
+      for (const record of unsent) {
+        this.logger.error({ topic: record.topic, rawXml: record.rawXml.toString('utf8') }, 'notification not published');
+      }
+    }
     await this.producer.disconnect();
     this.logger.info(this.stats(), 'listener stopped');
   }
@@ -159,6 +169,11 @@ export class EscEventListener {
     } catch (error) {
       await session.close().catch(() => undefined);
       throw error;
+    }
+    // stop() may have run while this session was being opened; it could not close it then.
+    if (!this.running) {
+      await session.close().catch(() => undefined);
+      throw new BridgeError('LISTENER_STOPPED', 'the listener was stopped while it was subscribing to ESC');
     }
   }
 
@@ -220,6 +235,9 @@ export class EscEventListener {
         attempt = 0;
       } catch (error) {
         this.session = undefined;
+        if (!this.running) {
+          return;
+        }
         const retriable = (error as { retriable?: boolean }).retriable !== false;
         this.logger.error({ err: error, attempt, retriable }, 'reconnecting to ESC failed');
       }

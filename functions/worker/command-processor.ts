@@ -130,7 +130,11 @@ export class CommandProcessor {
     const outcome = await this.options.executor.execute(
       { actionType: command.actionType, vmName: command.vmName, force: command.force },
       log,
+      { expiresAt: command.expiresAt },
     );
+    if (outcome.kind === 'expired') {
+      return this.result(command, receivedAt, { status: 'EXPIRED', reason: outcome.reason });
+    }
     if (outcome.kind === 'failed') {
       return this.result(command, receivedAt, {
         status: 'FAILED',
@@ -148,7 +152,7 @@ export class CommandProcessor {
       return this.result(command, receivedAt, {
         status: 'ACCEPTED',
         reason: 'ESC accepted the request; the outcome follows as escEvent notifications',
-        rpcErrors: outcome.errors,
+        rpcErrors: outcome.errors.map(limitRpcError),
         netconfSessionId: outcome.sessionId,
         netconfMessageId: outcome.messageId,
         mayHaveReachedEsc: true,
@@ -157,8 +161,8 @@ export class CommandProcessor {
     const firstMessage = errors[0]?.errorMessage ?? errors[0]?.errorTag ?? 'no rpc-error details';
     return this.result(command, receivedAt, {
       status: 'REJECTED',
-      reason: `ESC rejected the request: ${firstMessage}`,
-      rpcErrors: outcome.errors,
+      reason: limitText(`ESC rejected the request: ${firstMessage}`),
+      rpcErrors: outcome.errors.map(limitRpcError),
       netconfSessionId: outcome.sessionId,
       netconfMessageId: outcome.messageId,
       mayHaveReachedEsc: true,
@@ -218,4 +222,24 @@ export class CommandProcessor {
       message: { key: result.vmName, value: this.options.schemas.encode('VmActionResult', result), headers },
     };
   }
+}
+
+/**
+ * Largest text kept from ESC in one result field, in characters. A broker rejects a
+ * record over its `message.max.bytes` (1 MiB by default), and a result that cannot be
+ * published would leave only a dead letter behind.
+ */
+const MAX_TEXT_CHARACTERS = 16 * 1024;
+
+function limitText(text: string): string;
+function limitText(text: string | null): string | null;
+function limitText(text: string | null): string | null {
+  if (text === null || text.length <= MAX_TEXT_CHARACTERS) {
+    return text;
+  }
+  return `${text.slice(0, MAX_TEXT_CHARACTERS)}…[${text.length - MAX_TEXT_CHARACTERS} characters cut]`;
+}
+
+function limitRpcError(error: RpcErrorRecord): RpcErrorRecord {
+  return { ...error, errorMessage: limitText(error.errorMessage), errorInfo: limitText(error.errorInfo), errorPath: limitText(error.errorPath) };
 }

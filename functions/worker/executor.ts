@@ -11,14 +11,20 @@ export interface VmAction {
   force: boolean | null;
 }
 
-/** The reply ESC sent, or why none arrived. */
+/** The reply ESC sent, or why none arrived, or that the command expired before it was sent. */
 export type ExecutionOutcome =
   | { kind: 'reply'; ok: boolean; errors: RpcErrorRecord[]; messageId: string; sessionId: string | null }
-  | { kind: 'failed'; reason: string; mayHaveReachedEsc: boolean; sessionId?: string | null; messageId?: string | null };
+  | { kind: 'failed'; reason: string; mayHaveReachedEsc: boolean; sessionId?: string | null; messageId?: string | null }
+  | { kind: 'expired'; reason: string };
+
+export interface ExecuteOptions {
+  /** Epoch ms after which the request must not be sent, checked right before sending; null for none. */
+  expiresAt: number | null;
+}
 
 /** Sends one vmAction to ESC. Implementations report failures as outcomes instead of throwing. */
 export interface VmActionExecutor {
-  execute(action: VmAction, logger: Logger): Promise<ExecutionOutcome>;
+  execute(action: VmAction, logger: Logger, options?: ExecuteOptions): Promise<ExecutionOutcome>;
   close(): Promise<void>;
 }
 
@@ -38,7 +44,15 @@ export class NetconfVmActionExecutor implements VmActionExecutor {
     private readonly connect: (options: NetconfConnectOptions) => Promise<NetconfSession> = connectNetconf,
   ) {}
 
-  async execute(action: VmAction, log: Logger): Promise<ExecutionOutcome> {
+  async execute(action: VmAction, log: Logger, options: ExecuteOptions = { expiresAt: null }): Promise<ExecutionOutcome> {
+    let operation: string;
+    try {
+      operation = buildVmActionOperation(action, { form: this.esc.vmActionForm });
+    } catch (error) {
+      log.error({ err: error }, 'vmAction request could not be built');
+      return { kind: 'failed', reason: `the vmAction request could not be built: ${describeError(error)}`, mayHaveReachedEsc: false };
+    }
+
     let session: NetconfSession;
     try {
       session = await this.getSession();
@@ -47,8 +61,14 @@ export class NetconfVmActionExecutor implements VmActionExecutor {
       return { kind: 'failed', reason: `could not connect to ESC ${this.esc.host}:${this.esc.port}: ${describeError(error)}`, mayHaveReachedEsc: false };
     }
 
+    // Opening a session can take up to the connect and hello timeouts, so check expiry again.
+    if (options.expiresAt !== null && Date.now() >= options.expiresAt) {
+      return {
+        kind: 'expired',
+        reason: `command expired at ${new Date(options.expiresAt).toISOString()} while the worker was connecting to ESC; it was not sent`,
+      };
+    }
     try {
-      const operation = buildVmActionOperation(action, { form: this.esc.vmActionForm });
       const reply = await session.rpc(operation, { timeoutMs: this.esc.rpcTimeoutMs });
       return {
         kind: 'reply',

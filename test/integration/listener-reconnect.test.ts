@@ -114,4 +114,49 @@ describe('listener after the ESC session is lost', () => {
       await other.stop();
     }
   });
+
+  it('leaves no subscribed session when stopped while connecting', async () => {
+    const target = await startSimulator({ port: 0, password });
+    try {
+      const config = testConfig({
+        ESC_HOST: target.host,
+        ESC_PORT: String(target.port),
+        ESC_USERNAME: target.username,
+        ESC_PASSWORD: password,
+        ESC_HOST_KEY_SHA256: target.hostKeyFingerprint,
+      });
+      const runtime = await createRuntime(config, silentLogger());
+      const { EscEventListener } = await import('../../functions/listener/listener.js');
+      const { connectNetconf } = await import('../../functions/netconf/index.js');
+      let connected: () => void = () => {};
+      const sessionOpen = new Promise<void>((resolve) => (connected = resolve));
+      const early = new EscEventListener({
+        esc: config.esc,
+        kafka: config.kafka,
+        kafkaClient: runtime.kafka,
+        schemas: runtime.schemas,
+        logger: silentLogger(),
+        reconnectMinMs: config.esc.reconnectMinMs,
+        reconnectMaxMs: config.esc.reconnectMaxMs,
+        // Holds the new session back so stop() runs between connecting and subscribing.
+        connect: async (options) => {
+          const session = await connectNetconf(options);
+          connected();
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          return session;
+        },
+      });
+      const started = early.start();
+      await sessionOpen;
+      await early.stop();
+      await assert.rejects(started, (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'LISTENER_STOPPED');
+        return true;
+      });
+      await waitUntil(() => target.stats().sessions === 0, 5000, 'the late session is closed');
+      assert.equal(target.stats().subscribers, 0);
+    } finally {
+      await target.stop();
+    }
+  });
 });

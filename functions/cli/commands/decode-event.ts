@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_MAX_XML_BYTES } from '../../common/xml.js';
+import { SETTINGS } from '../../common/config.js';
 import { EscEventParseError, parseEscEventNotification, toEscEventRecord } from '../../esc/index.js';
 
 /** Exit status for a file that was read but rejected as an escEvent notification. */
@@ -20,13 +20,26 @@ function parseByteCount(value: string): number {
  * Registers `decode-event <file.xml>`: parses one escEvent notification file the way the
  * listener does and prints the resulting EscEvent record as JSON, for checking captures.
  */
+/** The listener's message size limit, so this command accepts and rejects what the listener would. */
+function listenerMessageLimit(): number {
+  const configured = Number(process.env.ESC_MAX_MESSAGE_BYTES);
+  return Number.isInteger(configured) && configured > 0 ? configured : LISTENER_DEFAULT_MAX_MESSAGE_BYTES;
+}
+
+const LISTENER_DEFAULT_MAX_MESSAGE_BYTES = Number(SETTINGS.find((setting) => setting.env === 'ESC_MAX_MESSAGE_BYTES')!.default);
+
 export function registerDecodeEventCommand(program: Command): void {
   program
     .command('decode-event')
     .description('Parse an escEvent notification from an XML file and print the EscEvent record the listener would publish, as JSON')
     .argument('<file.xml>', 'NETCONF <notification> message as ESC sends it, with or without an XML declaration')
     .option('--esc-host <host>', 'value of the escHost field in the printed record', 'esc')
-    .option('--max-bytes <bytes>', 'reject files larger than this, in bytes', parseByteCount, DEFAULT_MAX_XML_BYTES)
+    .option(
+      '--max-bytes <bytes>',
+      "reject files larger than this, in bytes; the default is the listener's limit, ESC_MAX_MESSAGE_BYTES",
+      parseByteCount,
+      listenerMessageLimit(),
+    )
     .addHelpText(
       'after',
       '\nreceivedAt is set to the current time. eventId depends only on the notification content.\n' +

@@ -13,9 +13,16 @@ export function registerWorkCommand(program: Command): void {
     const config = configFromFlags(flags, { needsEsc: true });
     const logger = createLogger({ level: config.logLevel });
     const runtime = await createRuntime(config, logger);
-    const worker = await startWorker(runtime);
-    const signal = await waitForShutdownSignal();
-    logger.info({ signal }, 'shutting down');
+    let failed: (error: Error) => void = () => {};
+    const fatal = new Promise<Error>((resolve) => {
+      failed = resolve;
+    });
+    const worker = await startWorker(runtime, (error) => failed(error));
+    const stopReason = await Promise.race([waitForShutdownSignal(), fatal]);
+    logger.info({ reason: stopReason instanceof Error ? stopReason.message : stopReason }, 'shutting down');
     await worker.stop();
+    if (stopReason instanceof Error) {
+      process.exitCode = 1;
+    }
   });
 }

@@ -184,4 +184,23 @@ describe('CommandProcessor', () => {
     assert.equal(outcome.topic, 'esc.dead-letter');
     assert.match(String(outcome.message.headers?.dlq_reason), /no value/);
   });
+
+  it('reports EXPIRED when the command expires while the worker connects', async () => {
+    const executor = new FakeExecutor({ kind: 'expired', reason: 'command expired at X while the worker was connecting to ESC; it was not sent' });
+    const result = decodedResult(await processor(executor).process(input(command())));
+    assert.equal(result.status, 'EXPIRED');
+    assert.equal(result.mayHaveReachedEsc, false);
+    assert.match(result.reason ?? '', /while the worker was connecting/);
+  });
+
+  it('cuts very long rpc-error texts so the result stays publishable', async () => {
+    const huge = 'x'.repeat(2_000_000);
+    const rpcError = { errorType: 'application', errorTag: 'operation-failed', errorSeverity: 'error', errorAppTag: null, errorPath: null, errorMessage: huge, errorInfo: huge };
+    const executor = new FakeExecutor({ kind: 'reply', ok: false, errors: [rpcError], messageId: '9', sessionId: '42' });
+    const outcome = await processor(executor).process(input(command()));
+    assert.ok((outcome.message.value as Buffer).length < 100_000, `result is ${(outcome.message.value as Buffer).length} bytes`);
+    const result = decodedResult(outcome);
+    assert.match(result.rpcErrors[0]!.errorInfo ?? '', /characters cut\]$/);
+    assert.ok(result.rpcErrors[0]!.errorMessage!.startsWith('xxxx'));
+  });
 });
