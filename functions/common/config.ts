@@ -67,7 +67,7 @@ export interface EscConfig {
   password?: string;
   privateKey?: Buffer;
   passphrase?: string;
-  /** How ESC's host key is checked; undefined when the command does not talk to ESC. */
+  /** Host key check for ESC; undefined when the command does not talk to ESC. */
   hostKey?: HostKeyConfig;
   connectTimeoutMs: number;
   helloTimeoutMs: number;

@@ -6,7 +6,7 @@ import { EventPublisher, type PendingRecord } from '../../../functions/listener/
 
 type Failure = Error & { retriable: boolean };
 
-/** A producer that fails the next sends as told, then records what it sends. */
+/** A producer that fails the next sends with the queued failures, then records what it sends. */
 class FakeProducer {
   readonly sent: TopicMessages[][] = [];
   failures: (Failure | ((batches: readonly TopicMessages[]) => Failure | undefined))[] = [];

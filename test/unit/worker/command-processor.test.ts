@@ -126,7 +126,7 @@ describe('CommandProcessor', () => {
     assert.equal(executor.calls.length, 0);
   });
 
-  it('reports FAILED and says the request may have reached ESC after a sent request times out', async () => {
+  it('reports FAILED, maybe run, after a reply timeout', async () => {
     const executor = new FakeExecutor({ kind: 'failed', reason: 'no reply within 30000 ms', mayHaveReachedEsc: true, sessionId: '42' });
     const result = decodedResult(await processor(executor).process(input(command())));
     assert.equal(result.status, 'FAILED');
@@ -134,7 +134,7 @@ describe('CommandProcessor', () => {
     assert.match(result.reason ?? '', /may have run it/);
   });
 
-  it('reports FAILED and says the request did not reach ESC after a connect failure', async () => {
+  it('reports FAILED, not run, after a connect failure', async () => {
     const executor = new FakeExecutor({ kind: 'failed', reason: 'connection refused', mayHaveReachedEsc: false });
     const result = decodedResult(await processor(executor).process(input(command())));
     assert.equal(result.status, 'FAILED');

@@ -6,7 +6,7 @@ import { silentLogger } from '../../../functions/common/logger.js';
 import type { NetconfConnectOptions, NetconfSession } from '../../../functions/netconf/index.js';
 import { NetconfVmActionExecutor } from '../../../functions/worker/executor.js';
 
-/** A session double that records the operations sent and answers <ok/>. */
+/** A session double that records the operations sent and replies <ok/>. */
 class FakeSession extends EventEmitter {
   readonly sent: string[] = [];
   readonly sessionId = '7';
