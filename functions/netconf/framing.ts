@@ -25,34 +25,66 @@ const DIGIT_NINE = 0x39;
 const MAX_CHUNK_SIZE_DIGITS = 10;
 
 /**
+ * Bytes of chunked framing (chunk headers, the end-of-chunks marker and whitespace before the
+ * first chunk) one message may use on top of `maxMessageBytes`: one eighth of the limit plus
+ * 4 KiB. Chunks of 40 bytes or more stay within it at any message size. A peer sending smaller
+ * chunks or long runs of whitespace is rejected, so a flood of tiny chunks cannot keep the
+ * decoder busy without bound.
+ */
+export function chunkedFramingAllowance(maxMessageBytes: number): number {
+  return Math.ceil(maxMessageBytes / 8) + 4096;
+}
+
+/**
  * Splits a byte stream into NETCONF messages. Bytes are buffered as bytes and each message
  * is returned whole, so a multi-byte UTF-8 character split across reads is never decoded
  * in halves, and chunk sizes are counted in bytes as RFC 6242 requires.
+ *
+ * Memory is bounded by the limits, apart from the bytes of the latest `push`. An eom message
+ * stays in the receive buffer until its delimiter, so at most `maxMessageBytes` + 6 bytes wait.
+ * Chunked data is copied into the message buffer as it arrives (at most `maxMessageBytes`), and
+ * chunk headers and whitespace are dropped once read but count against
+ * `chunkedFramingAllowance(maxMessageBytes)`.
  */
 export class FrameDecoder {
   private framing: Framing;
   private readonly maxMessageBytes: number;
+  private readonly maxFramedBytes: number;
 
-  // Received bytes not yet returned live in buffer[start, end). The region grows by
-  // doubling, so buffering a large message costs linear time however it was split.
+  // Received bytes not yet decoded live in buffer[start, end). The region grows by
+  // doubling, so buffering a large eom message costs linear time however it was split.
   private buffer: Buffer = Buffer.alloc(0);
   private start = 0;
   private end = 0;
 
   // eom: offset (from start) before which no delimiter can begin.
   private eomScanFrom = 0;
-  // chunked: parse offset (from start) and the chunk data ranges of the current message.
-  private chunkCursor = 0;
-  private chunkRanges: Array<[number, number]> = [];
-  private chunkDataBytes = 0;
+
+  // chunked: data of the current message so far, in message[0, messageLength), grown by doubling.
+  private message: Buffer = Buffer.alloc(0);
+  private messageLength = 0;
+  // chunked: bytes of the current chunk's data still to come.
+  private chunkDataRemaining = 0;
+  // chunked: header and data bytes of the current message already read out of the buffer.
+  private messageFramedBytes = 0;
+  // chunked: whitespace skipped before the current message's first chunk header.
+  private skippedWhitespaceBytes = 0;
 
   constructor(options: { framing: Framing; maxMessageBytes?: number }) {
     this.framing = options.framing;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.maxFramedBytes = this.maxMessageBytes + chunkedFramingAllowance(this.maxMessageBytes);
   }
 
-  /** Switches framing (after the hello exchange); bytes already buffered are re-read with it. */
+  /**
+   * Switches framing (after the hello exchange); bytes already buffered are re-read with it.
+   * @throws Error when called in the middle of a chunked message, whose decoded chunks could
+   *   not be re-read.
+   */
   setFraming(framing: Framing): void {
+    if (this.messageFramedBytes > 0) {
+      throw new Error('FrameDecoder.setFraming was called in the middle of a chunked message; switch framing only between messages');
+    }
     this.framing = framing;
     this.resetMessageState();
   }
@@ -60,7 +92,8 @@ export class FrameDecoder {
   /**
    * Appends received bytes and returns the messages they complete, in order: all of them, or at
    * most `maxMessages`, leaving the rest buffered for the next call.
-   * @throws NetconfFramingError on an invalid chunk header or a message over `maxMessageBytes`.
+   * @throws NetconfFramingError on an invalid chunk header, a message over `maxMessageBytes`, or
+   *   chunked framing over `maxMessageBytes` + `chunkedFramingAllowance(maxMessageBytes)`.
    */
   push(chunk: Buffer, maxMessages = Number.POSITIVE_INFINITY): Buffer[] {
     this.append(chunk);
@@ -75,9 +108,12 @@ export class FrameDecoder {
     return messages;
   }
 
-  /** Number of received bytes not yet returned as part of a message. */
+  /**
+   * Number of received bytes not yet returned as part of a message: the framed bytes of a
+   * partly decoded chunked message (whitespace before it excluded) plus the undecoded bytes.
+   */
   get bufferedBytes(): number {
-    return this.end - this.start;
+    return this.messageFramedBytes + (this.end - this.start);
   }
 
   private append(chunk: Buffer): void {
@@ -100,14 +136,15 @@ export class FrameDecoder {
       this.start = 0;
       this.end = 0;
     }
-    this.resetMessageState();
   }
 
   private resetMessageState(): void {
     this.eomScanFrom = 0;
-    this.chunkCursor = 0;
-    this.chunkRanges = [];
-    this.chunkDataBytes = 0;
+    this.message = Buffer.alloc(0);
+    this.messageLength = 0;
+    this.chunkDataRemaining = 0;
+    this.messageFramedBytes = 0;
+    this.skippedWhitespaceBytes = 0;
   }
 
   private nextEomMessage(): Buffer | undefined {
@@ -126,58 +163,88 @@ export class FrameDecoder {
     }
     const message = Buffer.from(pending.subarray(0, delimiterAt));
     this.consume(delimiterAt + END_OF_MESSAGE.length);
+    this.resetMessageState();
     return message;
   }
 
   private nextChunkedMessage(): Buffer | undefined {
-    const pending = this.buffer.subarray(this.start, this.end);
     for (;;) {
-      if (this.chunkRanges.length === 0) {
-        this.skipWhitespaceBetweenMessages(pending);
+      if (this.chunkDataRemaining > 0) {
+        const available = Math.min(this.end - this.start, this.chunkDataRemaining);
+        this.appendMessageData(this.buffer.subarray(this.start, this.start + available));
+        this.consume(available);
+        this.messageFramedBytes += available;
+        this.chunkDataRemaining -= available;
+        if (this.chunkDataRemaining > 0) {
+          return undefined;
+        }
       }
-      const header = parseChunkHeader(pending, this.chunkCursor);
+
+      if (this.messageFramedBytes === 0) {
+        this.skipWhitespaceBetweenMessages();
+      }
+      const header = parseChunkHeader(this.buffer.subarray(this.start, this.end), 0);
       if (header === undefined) {
         return undefined;
       }
+      this.messageFramedBytes += header.next;
+      this.checkFramedBytes();
+      this.consume(header.next);
+
       if (header.kind === 'end') {
-        if (this.chunkRanges.length === 0) {
+        if (this.messageLength === 0) {
           throw new NetconfFramingError('Invalid chunked framing: end-of-chunks marker "\\n##\\n" before any chunk; a message needs at least one chunk (RFC 6242 section 4.2)');
         }
-        const message = Buffer.allocUnsafe(this.chunkDataBytes);
-        let offset = 0;
-        for (const [from, to] of this.chunkRanges) {
-          offset += pending.copy(message, offset, from, to);
-        }
-        this.consume(header.next);
+        const message = this.message.subarray(0, this.messageLength);
+        this.resetMessageState();
         return message;
       }
-      if (this.chunkDataBytes + header.size > this.maxMessageBytes) {
-        throw this.tooLarge(this.chunkDataBytes + header.size);
+      if (this.messageLength + header.size > this.maxMessageBytes) {
+        throw this.tooLarge(this.messageLength + header.size);
       }
-      if (pending.length - header.next < header.size) {
-        return undefined;
-      }
-      this.chunkRanges.push([header.next, header.next + header.size]);
-      this.chunkDataBytes += header.size;
-      this.chunkCursor = header.next + header.size;
+      this.chunkDataRemaining = header.size;
     }
+  }
+
+  private appendMessageData(data: Buffer): void {
+    const needed = this.messageLength + data.length;
+    if (needed > this.message.length) {
+      // Doubling keeps copying linear; the cap keeps a message within maxMessageBytes.
+      const capacity = Math.min(Math.max(needed, this.message.length * 2, 1024), this.maxMessageBytes);
+      const grown = Buffer.allocUnsafe(Math.max(capacity, needed));
+      this.message.copy(grown, 0, 0, this.messageLength);
+      this.message = grown;
+    }
+    this.messageLength += data.copy(this.message, this.messageLength);
   }
 
   // Some servers send a newline after the `]]>]]>` of their hello and then switch to
   // chunked framing. Whitespace before a message's first chunk header carries no data, so it
-  // is skipped, keeping the LF that starts the header.
-  private skipWhitespaceBetweenMessages(pending: Buffer): void {
-    while (this.chunkCursor < pending.length) {
-      const byte = pending[this.chunkCursor]!;
+  // is dropped, keeping an LF that may start the header. It counts against the framing
+  // allowance, so endless whitespace is rejected instead of read forever.
+  private skipWhitespaceBetweenMessages(): void {
+    let cursor = this.start;
+    while (cursor < this.end) {
+      const byte = this.buffer[cursor]!;
       if (!isXmlWhitespace(byte)) {
-        return;
+        break;
       }
-      if (byte === LF) {
-        if (this.chunkCursor + 1 >= pending.length || pending[this.chunkCursor + 1] === HASH) {
-          return;
-        }
+      if (byte === LF && (cursor + 1 >= this.end || this.buffer[cursor + 1] === HASH)) {
+        break;
       }
-      this.chunkCursor += 1;
+      cursor += 1;
+    }
+    this.skippedWhitespaceBytes += cursor - this.start;
+    this.consume(cursor - this.start);
+    this.checkFramedBytes();
+  }
+
+  private checkFramedBytes(): void {
+    const framedBytes = this.skippedWhitespaceBytes + this.messageFramedBytes;
+    if (framedBytes > this.maxFramedBytes) {
+      throw new NetconfFramingError(
+        `Chunked NETCONF message uses at least ${framedBytes} bytes of chunk headers, chunk data and whitespace, over the limit of ${this.maxFramedBytes} bytes (maxMessageBytes ${this.maxMessageBytes} plus ${this.maxFramedBytes - this.maxMessageBytes} bytes of framing); the peer sends too many small chunks or too much whitespace between messages`,
+      );
     }
   }
 

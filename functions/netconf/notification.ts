@@ -3,7 +3,10 @@ import { escapeXml, firstChild, type XmlElement } from '../common/xml.js';
 /** Namespace of `<notification>` and `<create-subscription>` (RFC 5277 section 4). */
 export const NOTIFICATION_NAMESPACE = 'urn:ietf:params:xml:ns:netconf:notification:1.0';
 
-/** One `<notification>` (RFC 5277 section 4), as received. */
+/**
+ * One `<notification>` (RFC 5277 section 4) as received, or another message the session could
+ * not use, marked by `parseError`.
+ */
 export interface NetconfNotification {
   /** The message text as received. */
   xml: string;
@@ -14,8 +17,10 @@ export interface NetconfNotification {
   /** Parsed root element, absent when `parseError` is set. */
   root?: XmlElement;
   /**
-   * Parse failure of a message that starts like a `<notification>` but is not well-formed XML.
-   * It is still emitted, so a caller can keep the raw text instead of losing it.
+   * Reason the message is not a valid notification. A malformed message carries its XML parse
+   * error. A well-formed message that is neither an `<rpc-reply>` nor a `<notification>` in the
+   * RFC 5277 namespace carries a NetconfProtocolError naming its root element and namespace.
+   * Such a message is still emitted, so a caller can keep the raw text instead of losing it.
    */
   parseError?: Error;
 }
@@ -36,11 +41,6 @@ export interface CreateSubscriptionOptions {
 export function readNotification(root: XmlElement, xml: string, receivedAt: number): NetconfNotification {
   const eventTime = firstChild(root, 'eventTime', NOTIFICATION_NAMESPACE)?.text.trim();
   return { xml, receivedAt, root, ...(eventTime === undefined ? {} : { eventTime }) };
-}
-
-/** Tells whether unparseable message text starts with a `<notification>` element. */
-export function looksLikeNotification(xml: string): boolean {
-  return /^\s*(?:<\?xml[^>]*\?>\s*)?<(?:[\w.-]+:)?notification[\s/>]/.test(xml);
 }
 
 /** Builds the `<create-subscription>` operation, with its children in the order RFC 5277 defines. */

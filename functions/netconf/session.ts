@@ -10,7 +10,6 @@ import type { NetconfTransport, SessionOptions } from './session-options.js';
 import {
   NOTIFICATION_NAMESPACE,
   buildCreateSubscription,
-  looksLikeNotification,
   readNotification,
   type CreateSubscriptionOptions,
   type NetconfNotification,
@@ -22,8 +21,10 @@ export type { NetconfTransport, SessionOptions } from './session-options.js';
 
 /**
  * A NETCONF client session (RFC 6241) over one transport. Replies are matched to requests by
- * message-id, and notifications are emitted in arrival order as `notification` events.
- * `close` is emitted once, with the error when the session did not end through `close()`.
+ * message-id. Every other message is emitted in arrival order as a `notification` event, and one
+ * that is not a well-formed `<notification>` in the RFC 5277 namespace carries `parseError`, so the
+ * caller can keep its raw text. `close` is emitted once, with the error when the session did not
+ * end through `close()`. An exception thrown by a listener is logged and does not end the session.
  */
 export class NetconfSession extends EventEmitter {
   private sessionIdValue: string | undefined;
@@ -202,6 +203,10 @@ export class NetconfSession extends EventEmitter {
     if (this.closedValue) {
       return;
     }
+    // Listener exceptions are caught in emitSafely, so anything caught here is a framing error
+    // or a bug in this session. Either way the session state is unknown, so the session is closed
+    // with the error. Thrown into the transport's event handler, the error would end the whole
+    // SSH connection (ssh2 1.17 catches it and emits 'error' on the client) or crash the process.
     try {
       let input = chunk;
       if (this.helloWaiter !== undefined) {
@@ -218,11 +223,12 @@ export class NetconfSession extends EventEmitter {
         this.handleMessage(message);
       }
     } catch (error) {
-      if (!(error instanceof NetconfFramingError)) {
-        throw error;
+      if (error instanceof NetconfFramingError) {
+        this.logger.error({ err: error }, 'invalid netconf framing, closing the session');
+      } else {
+        this.logger.error({ err: error }, 'internal error while reading a netconf message, closing the session');
       }
-      this.logger.error({ err: error }, 'invalid netconf framing, closing the session');
-      this.shutDown(error, false);
+      this.shutDown(error as Error, false);
     }
   }
 
@@ -252,9 +258,11 @@ export class NetconfSession extends EventEmitter {
     if (root.localName === 'rpc-reply' && root.namespace === NETCONF_BASE_NAMESPACE) {
       this.routeReply(readRpcReply(root, xml));
     } else if (root.localName === 'notification' && root.namespace === NOTIFICATION_NAMESPACE) {
-      this.emit('notification', readNotification(root, xml, receivedAt));
+      this.emitSafely('notification', readNotification(root, xml, receivedAt));
     } else {
-      this.logger.warn({ element: root.localName, namespace: root.namespace }, 'unexpected netconf message dropped');
+      const parseError = new NetconfProtocolError(describeUnexpectedRoot(root));
+      this.logger.warn({ element: root.localName, namespace: root.namespace }, 'unexpected netconf message emitted with its parse error');
+      this.emitSafely('notification', { xml, receivedAt, parseError } satisfies NetconfNotification);
     }
   }
 
@@ -287,12 +295,24 @@ export class NetconfSession extends EventEmitter {
       pending.reject(new NetconfProtocolError(`NETCONF reply to message-id ${messageId} is not well-formed XML: ${error.message}`, { cause: error, requestSent: true }));
       return;
     }
-    if (looksLikeNotification(xml)) {
-      this.logger.warn({ err: error }, 'malformed notification emitted with its parse error');
-      this.emit('notification', { xml, receivedAt, parseError: error } satisfies NetconfNotification);
-      return;
+    // Anything else leaves the pending requests alone: their replies may still arrive.
+    this.logger.warn({ err: error, byteCount: Buffer.byteLength(xml) }, 'malformed netconf message emitted with its parse error');
+    this.emitSafely('notification', { xml, receivedAt, parseError: error } satisfies NetconfNotification);
+  }
+
+  /**
+   * Emits an event and logs what a listener throws instead of passing it on. Passed on, the
+   * exception would reach the transport's event handler, so a listener bug would end the
+   * connection or the process. NOTE: listeners registered after the one that threw miss that event.
+   */
+  private emitSafely(event: 'notification', payload: NetconfNotification): void;
+  private emitSafely(event: 'close', payload: Error | undefined): void;
+  private emitSafely(event: string, payload: unknown): void {
+    try {
+      this.emit(event, payload);
+    } catch (error) {
+      this.logger.error({ err: error, event }, `a '${event}' listener threw; the netconf session continues`);
     }
-    this.logger.warn({ err: error, byteCount: Buffer.byteLength(xml) }, 'malformed netconf message dropped');
   }
 
   private handleTransportClose(error?: Error): void {
@@ -333,8 +353,20 @@ export class NetconfSession extends EventEmitter {
     } else {
       this.logger.warn({ err: reason }, 'netconf session closed unexpectedly');
     }
-    this.emit('close', reason);
+    this.emitSafely('close', reason);
   }
+}
+
+/** Describes why a well-formed message that is not an `rpc-reply` is not a valid notification either. */
+function describeUnexpectedRoot(root: XmlElement): string {
+  const namespace = root.namespace === '' ? 'no namespace' : `namespace ${root.namespace}`;
+  if (root.localName === 'notification') {
+    return `Root element <notification> is in ${namespace}, expected ${NOTIFICATION_NAMESPACE} (RFC 5277 section 4)`;
+  }
+  if (root.localName === 'rpc-reply') {
+    return `Root element <rpc-reply> is in ${namespace}, expected ${NETCONF_BASE_NAMESPACE}, so it matches no request; it is not a notification either`;
+  }
+  return `Root element <${root.localName}> in ${namespace} is neither a <notification> in namespace ${NOTIFICATION_NAMESPACE} nor an <rpc-reply>`;
 }
 
 // Typed event overloads, so listeners get the payload types.

@@ -1,6 +1,7 @@
 import type { ServerChannel } from 'ssh2';
 import type { Logger } from '../common/logger.js';
 import { firstChild, parseXml, type XmlElement } from '../common/xml.js';
+import { NetconfFramingError } from '../netconf/errors.js';
 import { FrameDecoder, encodeFrame, type Framing } from '../netconf/framing.js';
 import { BASE_1_0, BASE_1_1, buildHello, chooseFraming, hasCapability, parseHello } from '../netconf/hello.js';
 import { ESC_NAMESPACE, NOTIFICATION_NAMESPACE } from './notifications.js';
@@ -131,15 +132,21 @@ export class NetconfServerSession {
   }
 
   private receive(data: Buffer): void {
-    let messages: Buffer[];
     try {
-      messages = this.decoder.push(data);
+      this.decode(data);
     } catch (error) {
+      // Bad framing from one client ends that session only. Any other error is a bug and is thrown.
+      if (!(error instanceof NetconfFramingError)) {
+        throw error;
+      }
       this.logger.warn({ err: error }, 'netconf framing error, closing session');
       this.close();
-      return;
     }
-    for (const message of messages) {
+  }
+
+  /** Decodes received bytes and handles each message. @throws NetconfFramingError on bad framing. */
+  private decode(data: Buffer): void {
+    for (const message of this.decoder.push(data)) {
       if (this.closed) {
         return;
       }

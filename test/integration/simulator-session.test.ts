@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { pino } from 'pino';
 import ssh2 from 'ssh2';
 import type { ClientChannel } from 'ssh2';
 import { firstChild, parseXml, type XmlElement } from '../../functions/common/xml.js';
@@ -36,17 +37,15 @@ class RawSession {
     });
   }
 
-  static async open(simulator: RunningSimulator, options: { capabilities?: string[]; firstRpc?: string } = {}): Promise<RawSession> {
-    const client = new ssh2.Client();
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', resolve).once('error', reject).connect({
-        host: simulator.host,
-        port: simulator.port,
-        username: simulator.username,
-        password: simulator.password,
-        hostVerifier: (key: Buffer) => sshFingerprint(key) === simulator.hostKeyFingerprint,
-      });
-    });
+  /**
+   * Opens a session on a new SSH connection, or on `client` when given. `firstRpc`, or else the
+   * raw bytes `firstBytes`, goes out in the same write as the hello.
+   */
+  static async open(
+    simulator: RunningSimulator,
+    options: { capabilities?: string[]; firstRpc?: string; firstBytes?: Buffer; client?: ssh2.Client } = {},
+  ): Promise<RawSession> {
+    const client = options.client ?? (await connectSsh(simulator));
     const channel = await new Promise<ClientChannel>((resolve, reject) => {
       client.subsys('netconf', (error, stream) => (error ? reject(error) : resolve(stream)));
     });
@@ -58,7 +57,7 @@ class RawSession {
     session.decoder.setFraming(session.framing);
     // The hello and the first rpc go out in one write, as some clients send them.
     const hello = encodeFrame(buildHello(capabilities), 'eom');
-    const first = options.firstRpc === undefined ? Buffer.alloc(0) : encodeFrame(options.firstRpc, session.framing);
+    const first = options.firstRpc === undefined ? (options.firstBytes ?? Buffer.alloc(0)) : encodeFrame(options.firstRpc, session.framing);
     channel.write(Buffer.concat([hello, first]));
     return session;
   }
@@ -89,6 +88,20 @@ class RawSession {
   end(): void {
     this.client.end();
   }
+}
+
+async function connectSsh(simulator: RunningSimulator): Promise<ssh2.Client> {
+  const client = new ssh2.Client();
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', resolve).once('error', reject).connect({
+      host: simulator.host,
+      port: simulator.port,
+      username: simulator.username,
+      password: simulator.password,
+      hostVerifier: (key: Buffer) => sshFingerprint(key) === simulator.hostKeyFingerprint,
+    });
+  });
+  return client;
 }
 
 function rpc(messageId: string, body: string): string {
@@ -337,5 +350,52 @@ describe('simulator netconf session', () => {
     assert.deepEqual([...times].sort(), times);
     assert.equal(simulator.stats().notificationsSent - before, 500 * subscribers);
     watcher.end();
+  });
+});
+
+describe('simulator chunk header errors', () => {
+  let simulator: RunningSimulator;
+  let client: ssh2.Client | undefined;
+  const logEntries: Array<Record<string, unknown>> = [];
+
+  before(async () => {
+    const logger = pino({ level: 'debug' }, { write: (line: string) => logEntries.push(JSON.parse(line) as Record<string, unknown>) });
+    simulator = await startSimulator({ password: 'pw', logger });
+  });
+
+  after(async () => {
+    client?.end();
+    await simulator.stop();
+  });
+
+  it('closes only the session with a bad chunk header', async () => {
+    client = await connectSsh(simulator);
+    const healthy = await RawSession.open(simulator, { client });
+    assert.equal(healthy.framing, 'chunked');
+    assert.equal((await healthy.rpc(rpc('1', '<get/>'))).localName, 'rpc-reply');
+
+    // The bad header comes in the hello's write, so it is decoded right after the hello.
+    const broken = await RawSession.open(simulator, { client, firstBytes: Buffer.from('\n#012\n<rpc/>\n##\n', 'ascii') });
+    await assert.rejects(broken.next(2000), /closed: true/);
+
+    const reply = await healthy.rpc(rpc('2', '<get/>'));
+    assert.equal(reply.attributes['message-id'], '2');
+    const logged = logEntries.find((entry) => entry.msg === 'netconf framing error, closing session');
+    assert.ok(logged, 'framing error not logged');
+    assert.equal(typeof logged.sessionId, 'number');
+    assert.match(String((logged.err as { message?: string }).message), /Invalid chunk header/);
+  });
+
+  it('accepts a new session after a bad chunk header', async () => {
+    const broken = await RawSession.open(simulator);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    broken.channel.write(Buffer.from('\n#x\n', 'ascii'));
+    await assert.rejects(broken.next(2000), /closed: true/);
+    broken.end();
+
+    const session = await RawSession.open(simulator);
+    const reply = await session.rpc(rpc('3', '<get/>'));
+    session.end();
+    assert.equal(reply.attributes['message-id'], '3');
   });
 });

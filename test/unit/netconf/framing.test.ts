@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FrameDecoder, encodeFrame, type Framing } from '../../../functions/netconf/framing.js';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { FrameDecoder, chunkedFramingAllowance, encodeFrame, type Framing } from '../../../functions/netconf/framing.js';
 import { NetconfFramingError } from '../../../functions/netconf/errors.js';
 
 /** Feeds `input` to a fresh decoder in two pieces split at `at` and returns the decoded messages as text. */
@@ -133,6 +135,96 @@ describe('FrameDecoder', () => {
     assert.deepEqual(decoder.push(Buffer.from('12345678]]>]]>')).map(String), ['12345678']);
     assert.deepEqual(decoder.push(Buffer.from('12345678]]>]]')), []);
     assert.throws(() => decoder.push(Buffer.from('1234567')), NetconfFramingError);
+  });
+});
+
+/** Runs a full garbage collection, so heap measurements count only live objects. */
+function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  gc();
+}
+
+/** Builds `count` one-byte chunks of the letter "a", without the end-of-chunks marker. */
+function oneByteChunks(count: number): Buffer {
+  return Buffer.from('\n#1\na'.repeat(count), 'ascii');
+}
+
+describe('FrameDecoder chunked framing limits', () => {
+  it('allows one eighth of maxMessageBytes plus 4 KiB of framing', () => {
+    assert.equal(chunkedFramingAllowance(1024), 4224);
+    assert.equal(chunkedFramingAllowance(64 * 1024 * 1024), 8 * 1024 * 1024 + 4096);
+  });
+
+  it('rejects endless whitespace between messages', () => {
+    const decoder = new FrameDecoder({ framing: 'chunked', maxMessageBytes: 1024 });
+    const whitespace = Buffer.alloc(64 * 1024, 0x20);
+
+    assert.throws(
+      () => {
+        for (let index = 0; index < 1600; index += 1) {
+          decoder.push(whitespace);
+        }
+      },
+      (error: unknown) => {
+        assert.ok(error instanceof NetconfFramingError);
+        assert.match(error.message, /over the limit of 5248 bytes \(maxMessageBytes 1024 plus 4224 bytes of framing\)/);
+        return true;
+      },
+    );
+    assert.ok(decoder.bufferedBytes < 64 * 1024, `${decoder.bufferedBytes} bytes still buffered`);
+  });
+
+  it('accepts whitespace within the framing allowance', () => {
+    const decoder = new FrameDecoder({ framing: 'chunked', maxMessageBytes: 1024 });
+    const wire = Buffer.concat([Buffer.alloc(4000, 0x20), Buffer.from('\n#4\n<a/>\n##\n')]);
+
+    assert.deepEqual(decoder.push(wire).map(String), ['<a/>']);
+  });
+
+  it('rejects a message of one-byte chunks whose headers exceed the allowance', () => {
+    const decoder = new FrameDecoder({ framing: 'chunked', maxMessageBytes: 64 * 1024 });
+
+    // 20000 data bytes fit maxMessageBytes, but 80000 bytes of headers exceed the 12288 bytes of framing.
+    assert.throws(() => decoder.push(oneByteChunks(20_000)), (error: unknown) => {
+      assert.ok(error instanceof NetconfFramingError);
+      assert.match(error.message, /over the limit of 77824 bytes \(maxMessageBytes 65536 plus 12288 bytes of framing\)/);
+      return true;
+    });
+  });
+
+  it('decodes small chunks that fit the allowance', () => {
+    const decoder = new FrameDecoder({ framing: 'chunked', maxMessageBytes: 1024 });
+    const wire = encodeFrame('x'.repeat(1024), 'chunked', { maxChunkBytes: 40 });
+
+    assert.deepEqual(decoder.push(wire).map(String), ['x'.repeat(1024)]);
+  });
+
+  it('keeps no per-chunk state while a message arrives', () => {
+    const chunkCount = 1_000_000;
+    const decoder = new FrameDecoder({ framing: 'chunked', maxMessageBytes: 8 * 1024 * 1024 });
+    const wire = oneByteChunks(chunkCount);
+    collectGarbage();
+    const heapBefore = process.memoryUsage().heapUsed;
+
+    for (let offset = 0; offset < wire.length; offset += 64 * 1024) {
+      assert.deepEqual(decoder.push(wire.subarray(offset, offset + 64 * 1024)), []);
+    }
+    collectGarbage();
+    const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
+    const [message] = decoder.push(Buffer.from('\n##\n'));
+
+    // One object per chunk would take tens of MiB of heap; the decoded data lives outside the heap.
+    assert.ok(heapGrowth < 8 * 1024 * 1024, `heap grew by ${heapGrowth} bytes`);
+    assert.equal(message!.length, chunkCount);
+    assert.equal(decoder.bufferedBytes, 0);
+  });
+
+  it('rejects setFraming in the middle of a chunked message', () => {
+    const decoder = new FrameDecoder({ framing: 'chunked' });
+    decoder.push(Buffer.from('\n#4\n<a'));
+
+    assert.throws(() => decoder.setFraming('eom'), /only between messages/);
   });
 });
 

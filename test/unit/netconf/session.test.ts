@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { pino } from 'pino';
+import type { Logger } from '../../../functions/common/logger.js';
 import { NetconfSession, type NetconfTransport } from '../../../functions/netconf/session.js';
 import { FrameDecoder, encodeFrame, type Framing } from '../../../functions/netconf/framing.js';
 import { BASE_1_0, BASE_1_1, buildHello } from '../../../functions/netconf/hello.js';
@@ -66,10 +68,19 @@ function notification(eventTime: string, body: string): string {
   return `<notification xmlns="${NOTIFICATION_NS}"><eventTime>${eventTime}</eventTime>${body}</notification>`;
 }
 
+/** Creates a pino logger that parses every entry into `entries`. */
+function capturingLogger(): { logger: Logger; entries: Array<Record<string, unknown>> } {
+  const entries: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'trace' }, { write: (line: string) => entries.push(JSON.parse(line) as Record<string, unknown>) });
+  return { logger, entries };
+}
+
+const PINO_ERROR_LEVEL = 50;
+
 /** Starts a session whose fake server replies to the hello with `serverCapabilities`. */
 async function startSession(
   serverCapabilities: string[] = [BASE_1_0, BASE_1_1],
-  options: { rpcTimeoutMs?: number } = {},
+  options: { rpcTimeoutMs?: number; logger?: Logger } = {},
 ): Promise<{ session: NetconfSession; transport: FakeTransport }> {
   const transport = new FakeTransport();
   const starting = NetconfSession.start(transport, { helloTimeoutMs: 1000, closeTimeoutMs: 50, ...options });
@@ -315,6 +326,68 @@ describe('NetconfSession.rpc', () => {
   });
 });
 
+describe('NetconfSession listener errors', () => {
+  it('logs a throwing notification listener and keeps the session', async () => {
+    const { logger, entries } = capturingLogger();
+    const { session, transport } = await startSession([BASE_1_0, BASE_1_1], { logger });
+    const received: string[] = [];
+    session.on('notification', (item) => {
+      received.push(item.eventTime ?? '');
+      if (received.length === 1) {
+        throw new Error('listener bug');
+      }
+    });
+
+    const pending = session.rpc('<get/>');
+    const [request] = transport.readMessages();
+    assert.doesNotThrow(() => transport.serverSend(notification('2024-01-01T00:00:01Z', '<e/>')));
+    transport.serverSend(notification('2024-01-01T00:00:02Z', '<e/>'));
+    transport.serverSend(reply(messageIdOf(request!)));
+
+    assert.equal((await pending).ok, true);
+    assert.deepEqual(received, ['2024-01-01T00:00:01Z', '2024-01-01T00:00:02Z']);
+    assert.equal(session.closed, false);
+    const logged = entries.find((entry) => entry.level === PINO_ERROR_LEVEL);
+    assert.ok(logged, 'no error logged');
+    assert.equal(logged.sessionId, '7');
+    assert.match(String(logged.msg), /'notification' listener threw/);
+    assert.equal((logged.err as { message?: string }).message, 'listener bug');
+  });
+
+  it('logs a throwing close listener', async () => {
+    const { logger, entries } = capturingLogger();
+    const { session, transport } = await startSession([BASE_1_0, BASE_1_1], { logger });
+    session.on('close', () => {
+      throw new Error('close listener bug');
+    });
+
+    assert.doesNotThrow(() => transport.serverClose());
+
+    assert.equal(session.closed, true);
+    const logged = entries.find((entry) => entry.level === PINO_ERROR_LEVEL);
+    assert.equal((logged?.err as { message?: string } | undefined)?.message, 'close listener bug');
+  });
+
+  it('closes the session on an internal error while reading', async () => {
+    const { logger, entries } = capturingLogger();
+    const { session, transport } = await startSession([BASE_1_0, BASE_1_1], { logger });
+    const closeEvents: Array<Error | undefined> = [];
+    session.on('close', (error) => closeEvents.push(error));
+    const pending = session.rpc('<get/>');
+
+    // A transport that emits something other than a Buffer breaks the decoder.
+    assert.doesNotThrow(() => transport.emit('data', 42));
+
+    await assert.rejects(pending, NetconfSessionClosedError);
+    assert.equal(session.closed, true);
+    assert.equal(transport.ended, true);
+    assert.ok(closeEvents[0] instanceof TypeError);
+    const logged = entries.find((entry) => entry.level === PINO_ERROR_LEVEL);
+    assert.equal(logged?.sessionId, '7');
+    assert.match(String(logged?.msg), /internal error while reading a netconf message/);
+  });
+});
+
 describe('NetconfSession close handling', () => {
   it('rejects pending rpcs when the server closes mid-message', async () => {
     const { session, transport } = await startSession();
@@ -398,6 +471,93 @@ describe('NetconfSession notifications', () => {
     assert.equal(received[0]!.eventTime, '2024-05-06T07:08:09.123Z');
     assert.equal(received[0]!.xml, xml);
     assert.equal(typeof received[0]!.receivedAt, 'number');
+  });
+
+  it('emits a notification in a wrong namespace with a parse error', async () => {
+    const { session, transport } = await startSession();
+    const received: NetconfNotification[] = [];
+    session.on('notification', (item) => received.push(item));
+
+    const xml = '<notification xmlns="urn:example:wrong"><eventTime>2024-01-01T00:00:00Z</eventTime></notification>';
+    transport.serverSend(xml);
+
+    assert.equal(received.length, 1);
+    assert.equal(received[0]!.xml, xml);
+    assert.equal(received[0]!.root, undefined);
+    assert.ok(received[0]!.parseError instanceof NetconfProtocolError);
+    assert.match(received[0]!.parseError.message, /<notification> is in namespace urn:example:wrong, expected urn:ietf:params:xml:ns:netconf:notification:1\.0/);
+  });
+
+  it('emits a notification without a namespace with a parse error', async () => {
+    const { session, transport } = await startSession();
+    const received: NetconfNotification[] = [];
+    session.on('notification', (item) => received.push(item));
+
+    transport.serverSend('<notification><eventTime>2024-01-01T00:00:00Z</eventTime></notification>');
+
+    assert.equal(received.length, 1);
+    assert.match(received[0]!.parseError?.message ?? '', /<notification> is in no namespace, expected urn:ietf:params:xml:ns:netconf:notification:1\.0/);
+  });
+
+  it('emits an unknown root element with a parse error', async () => {
+    const { session, transport } = await startSession();
+    const received: NetconfNotification[] = [];
+    session.on('notification', (item) => received.push(item));
+
+    const xml = '<event xmlns="urn:example:other"><a/></event>';
+    transport.serverSend(xml);
+
+    assert.equal(received.length, 1);
+    assert.equal(received[0]!.xml, xml);
+    assert.match(received[0]!.parseError?.message ?? '', /<event> in namespace urn:example:other is neither a <notification>/);
+  });
+
+  it('emits an rpc-reply in a wrong namespace with a parse error', async () => {
+    const { session, transport } = await startSession();
+    const received: NetconfNotification[] = [];
+    session.on('notification', (item) => received.push(item));
+
+    transport.serverSend('<rpc-reply xmlns="urn:example:wrong" message-id="1"><ok/></rpc-reply>');
+
+    assert.equal(received.length, 1);
+    assert.match(received[0]!.parseError?.message ?? '', /<rpc-reply> is in namespace urn:example:wrong, expected urn:ietf:params:xml:ns:netconf:base:1\.0/);
+  });
+
+  const malformedCases: Array<{ name: string; xml: string }> = [
+    { name: 'starting with a comment', xml: `<!-- event --><notification xmlns="${NOTIFICATION_NS}"><eventTime>x</eventTime><broken></notification>` },
+    { name: 'with a DOCTYPE', xml: `<!DOCTYPE notification [<!ENTITY e "x">]><notification xmlns="${NOTIFICATION_NS}"><eventTime>&e;</eventTime></notification>` },
+    { name: 'that is not XML', xml: 'not xml at all' },
+  ];
+
+  for (const testCase of malformedCases) {
+    it(`emits a malformed message ${testCase.name} with its parse error`, async () => {
+      const { session, transport } = await startSession();
+      const received: NetconfNotification[] = [];
+      session.on('notification', (item) => received.push(item));
+
+      transport.serverSend(testCase.xml);
+
+      assert.equal(received.length, 1);
+      assert.equal(received[0]!.xml, testCase.xml);
+      assert.ok(received[0]!.parseError instanceof Error);
+      assert.equal(session.closed, false);
+    });
+  }
+
+  it('matches a reply after a malformed message while a request is pending', async () => {
+    const { session, transport } = await startSession();
+    const received: NetconfNotification[] = [];
+    session.on('notification', (item) => received.push(item));
+
+    const pending = session.rpc('<get/>');
+    const [request] = transport.readMessages();
+    transport.serverSend('<!-- x --><rpc-reply><broken></rpc-reply>');
+    transport.serverSend(reply(messageIdOf(request!), '<data>right</data>'));
+    const result = await pending;
+
+    assert.match(result.xml, /right/);
+    assert.equal(received.length, 1);
+    assert.ok(received[0]!.parseError instanceof Error);
   });
 
   it('emits a malformed notification with its parse error', async () => {
