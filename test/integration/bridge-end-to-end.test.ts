@@ -144,6 +144,16 @@ describe('bridge on a real Kafka broker and the ESC simulator', () => {
     assert.equal(created!.message.key?.toString(), 'sandbox-tenant-3');
   });
 
+  it('dead-letters a notification in the wrong namespace with its raw XML', async () => {
+    const foreign = '<notification xmlns="urn:example:not-netconf"><eventTime>2016-03-02T14:07:51Z</eventTime></notification>';
+    simulator.emitNotification(foreign);
+    const [deadLetter] = await collector.waitFor(
+      (record) => record.topic === topics().deadLetter && record.message.value?.toString('utf8') === foreign,
+    );
+    assert.equal(header(deadLetter!, 'dlq_error_code'), 'NETCONF_PROTOCOL');
+    assert.match(header(deadLetter!, 'dlq_reason') ?? '', /urn:example:not-netconf/);
+  });
+
   it('reports an expired command as EXPIRED without sending it to ESC', async () => {
     const rpcsBefore = simulator.stats().rpcs;
     const vm = simulator.inventory.listVms()[0]!;
