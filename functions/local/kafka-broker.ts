@@ -97,6 +97,15 @@ export function resolveKafkaJars(libDir: string, onProgress: (message: string) =
   onProgress(`Resolved ${readdirSync(libDir).filter((name) => name.endsWith('.jar')).length} jars`);
 }
 
+/** Tells whether a TCP port on 127.0.0.1 can be bound now. */
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /** Finds a free TCP port on 127.0.0.1 by binding port 0 and releasing it. */
 export async function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -203,6 +212,9 @@ export async function startLocalBroker(options: StartBrokerOptions): Promise<Loc
   const dataDir = path.join(stateDir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const port = options.port && options.port > 0 ? options.port : await findFreePort();
+  if (!(await isPortFree(port))) {
+    throw new LocalKafkaError(`port ${port} on 127.0.0.1 is already in use: stop what listens there, or pass another port (--port 0 picks a free one)`);
+  }
   const controllerPort = await findFreePort();
   const propertiesPath = path.join(stateDir, 'server.properties');
   let secure: SecureListenerProperties | undefined;
@@ -294,12 +306,22 @@ async function waitForPort(port: number, pid: number, timeoutMs: number, stateDi
       const tail = readTail(path.join(stateDir, 'broker.out')) || readTail(path.join(stateDir, 'broker.log'));
       throw new LocalKafkaError(`the Kafka broker exited during start-up; last output:\n${tail}`);
     }
-    if (await canConnect(port)) {
+    // Another process on the port would accept connections too, so the broker's own log
+    // line is what proves that this broker is serving.
+    if ((await canConnect(port)) && brokerLogSaysStarted(stateDir)) {
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new LocalKafkaError(`the Kafka broker did not accept connections on port ${port} within ${timeoutMs} ms; see ${stateDir}/broker.log`);
+}
+
+function brokerLogSaysStarted(stateDir: string): boolean {
+  try {
+    return readFileSync(path.join(stateDir, 'broker.log'), 'utf8').includes('Kafka Server started');
+  } catch {
+    return false;
+  }
 }
 
 function canConnect(port: number): Promise<boolean> {

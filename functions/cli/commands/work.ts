@@ -19,7 +19,7 @@ export function registerWorkCommand(program: Command): void {
     });
     const worker = await startWorker(runtime, (error) => failed(error));
     const stopReason = await Promise.race([waitForShutdownSignal(), fatal]);
-    logger.info({ reason: stopReason instanceof Error ? stopReason.message : stopReason }, 'shutting down');
+    logger.info(stopReason instanceof Error ? { err: stopReason } : { signal: stopReason }, 'shutting down');
     await worker.stop();
     if (stopReason instanceof Error) {
       process.exitCode = 1;
