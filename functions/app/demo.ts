@@ -8,6 +8,7 @@ import { startSimulator, type RunningSimulator } from '../simulator/index.js';
 import { recordToJson, type RecordJson } from '../cli/record-json.js';
 import { CommandClient } from './command-client.js';
 import { createRuntime, startListener, startWorker } from './runtime.js';
+import { simulatorSettings } from './simulator-settings.js';
 
 export interface DemoOptions {
   /** State directory of the demo's own Kafka broker (wiped at the end). */
@@ -56,11 +57,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     const config = loadConfig(
       {
-        ESC_HOST: simulator.host,
-        ESC_PORT: String(simulator.port),
-        ESC_USERNAME: simulator.username,
-        ESC_PASSWORD: simulator.password,
-        ESC_HOST_KEY_SHA256: simulator.hostKeyFingerprint,
+        ...simulatorSettings(simulator),
         KAFKA_BROKERS: broker.bootstrap,
         KAFKA_CLIENT_ID: 'esc-bridge-demo',
         LOG_LEVEL: logger.level,

@@ -19,6 +19,7 @@ import { startLocalBroker, stopLocalBroker } from '../../functions/local/kafka-b
 import { loadSchemas } from '../../functions/schema/index.js';
 import { startSimulator } from '../../functions/simulator/index.js';
 import { repositoryRoot } from '../helpers/paths.js';
+import { simulatorSettings } from '../../functions/app/simulator-settings.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -72,11 +73,7 @@ async function main(): Promise<void> {
   const simulator = await startSimulator({ port: 0, actionDelayMs: 0, aliveDelayMs: 0 });
   const env = {
     ...process.env,
-    ESC_HOST: simulator.host,
-    ESC_PORT: String(simulator.port),
-    ESC_USERNAME: simulator.username,
-    ESC_PASSWORD: simulator.password,
-    ESC_HOST_KEY_SHA256: simulator.hostKeyFingerprint,
+    ...simulatorSettings(simulator),
     KAFKA_BROKERS: broker.bootstrap,
     LOG_LEVEL: 'info',
   };

@@ -1,55 +1,31 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createRuntime, startListener, startWorker, type BridgeRuntime, type RunningWorker } from '../../functions/app/runtime.js';
-import { CommandClient } from '../../functions/app/command-client.js';
-import { silentLogger } from '../../functions/common/logger.js';
+import type { CommandClient } from '../../functions/app/command-client.js';
+import type { BridgeRuntime } from '../../functions/app/runtime.js';
 import type { EscEventRecord, VmActionResultRecord } from '../../functions/esc/index.js';
 import { parseEscEventNotification } from '../../functions/esc/index.js';
 import type { EscEventListener } from '../../functions/listener/listener.js';
-import { startSimulator, type RunningSimulator } from '../../functions/simulator/index.js';
+import type { RunningSimulator } from '../../functions/simulator/index.js';
+import { startTestBridge, type TestBridge } from '../helpers/bridge.js';
+import type { CollectedRecord, RecordCollector } from '../helpers/kafka.js';
 import { fixturePath } from '../helpers/paths.js';
-import { RecordCollector, testConfig, type CollectedRecord } from '../helpers/kafka.js';
 
 describe('bridge on a real Kafka broker and the ESC simulator', () => {
+  let bridge: TestBridge;
   let simulator: RunningSimulator;
   let runtime: BridgeRuntime;
   let listener: EscEventListener;
-  let worker: RunningWorker;
   let client: CommandClient;
   let collector: RecordCollector;
 
   before(async () => {
-    simulator = await startSimulator({ port: 0, actionDelayMs: 10, aliveDelayMs: 20 });
-    const config = testConfig({
-      ESC_HOST: simulator.host,
-      ESC_PORT: String(simulator.port),
-      ESC_USERNAME: simulator.username,
-      ESC_PASSWORD: simulator.password,
-      ESC_HOST_KEY_SHA256: simulator.hostKeyFingerprint,
-    });
-    runtime = await createRuntime(config, silentLogger());
-    listener = await startListener(runtime);
-    worker = await startWorker(runtime);
-    const { topics } = config.kafka;
-    collector = new RecordCollector([topics.events, topics.results, topics.deadLetter]);
-    await collector.start();
-    client = new CommandClient({
-      kafka: runtime.kafka,
-      schemas: runtime.schemas,
-      commandsTopic: topics.commands,
-      resultsTopic: topics.results,
-      logger: silentLogger(),
-    });
-    await client.start();
+    bridge = await startTestBridge();
+    ({ simulator, runtime, listener, client, collector } = bridge);
   });
 
   after(async () => {
-    await client?.stop();
-    await collector?.stop();
-    await worker?.stop();
-    await listener?.stop();
-    await simulator?.stop();
+    await bridge?.stop();
   });
 
   const topics = () => runtime.config.kafka.topics;

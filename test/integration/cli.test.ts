@@ -9,6 +9,7 @@ import type { EscEventListener } from '../../functions/listener/listener.js';
 import { startSimulator, type RunningSimulator } from '../../functions/simulator/index.js';
 import { testBrokers, testConfig } from '../helpers/kafka.js';
 import { repositoryRoot } from '../helpers/paths.js';
+import { simulatorSettings } from '../../functions/app/simulator-settings.js';
 
 interface CliRun {
   status: number | null;
@@ -41,11 +42,7 @@ describe('esc-bridge CLI against the running bridge', () => {
   before(async () => {
     simulator = await startSimulator({ port: 0, actionDelayMs: 10, aliveDelayMs: 10 });
     config = testConfig({
-      ESC_HOST: simulator.host,
-      ESC_PORT: String(simulator.port),
-      ESC_USERNAME: simulator.username,
-      ESC_PASSWORD: simulator.password,
-      ESC_HOST_KEY_SHA256: simulator.hostKeyFingerprint,
+      ...simulatorSettings(simulator),
     });
     const runtime = await createRuntime(config, silentLogger());
     listener = await startListener(runtime);

@@ -12,6 +12,7 @@ import type { EscEventListener } from '../../functions/listener/listener.js';
 import { startLocalBroker, stopLocalBroker, type LocalBrokerInfo } from '../../functions/local/kafka-broker.js';
 import { startSimulator, type RunningSimulator } from '../../functions/simulator/index.js';
 import { repositoryRoot } from '../helpers/paths.js';
+import { simulatorSettings } from '../../functions/app/simulator-settings.js';
 
 describe('bridge on a Kafka listener with TLS and SASL/PLAIN', () => {
   const stateDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'esc-bridge-secure-')), 'kafka');
@@ -36,11 +37,7 @@ describe('bridge on a Kafka listener with TLS and SASL/PLAIN', () => {
     const config = loadConfig(
       {
         ...kafkaEnv,
-        ESC_HOST: simulator.host,
-        ESC_PORT: String(simulator.port),
-        ESC_USERNAME: simulator.username,
-        ESC_PASSWORD: simulator.password,
-        ESC_HOST_KEY_SHA256: simulator.hostKeyFingerprint,
+        ...simulatorSettings(simulator),
       },
       { needsEsc: true },
     );

@@ -1,53 +1,26 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRuntime, startListener, startWorker, type BridgeRuntime, type RunningWorker } from '../../functions/app/runtime.js';
-import { CommandClient } from '../../functions/app/command-client.js';
-import { silentLogger } from '../../functions/common/logger.js';
+import type { BridgeRuntime } from '../../functions/app/runtime.js';
+import type { CommandClient } from '../../functions/app/command-client.js';
 import type { EscEventRecord } from '../../functions/esc/index.js';
-import type { EscEventListener } from '../../functions/listener/listener.js';
-import { startSimulator, type RunningSimulator } from '../../functions/simulator/index.js';
-import { RecordCollector, testConfig } from '../helpers/kafka.js';
+import type { RunningSimulator } from '../../functions/simulator/index.js';
+import { startTestBridge, type TestBridge } from '../helpers/bridge.js';
+import type { RecordCollector } from '../helpers/kafka.js';
 
 describe('worker when ESC fails', () => {
+  let bridge: TestBridge;
   let simulator: RunningSimulator;
   let runtime: BridgeRuntime;
-  let listener: EscEventListener;
-  let worker: RunningWorker;
   let client: CommandClient;
   let collector: RecordCollector;
 
   before(async () => {
-    simulator = await startSimulator({ port: 0, actionDelayMs: 10, aliveDelayMs: 10 });
-    const config = testConfig({
-      ESC_HOST: simulator.host,
-      ESC_PORT: String(simulator.port),
-      ESC_USERNAME: simulator.username,
-      ESC_PASSWORD: simulator.password,
-      ESC_HOST_KEY_SHA256: simulator.hostKeyFingerprint,
-      ESC_RPC_TIMEOUT_MS: '1500',
-      ESC_VMACTION_FORM: 'rpc',
-    });
-    runtime = await createRuntime(config, silentLogger());
-    listener = await startListener(runtime);
-    worker = await startWorker(runtime);
-    collector = new RecordCollector([config.kafka.topics.events]);
-    await collector.start();
-    client = new CommandClient({
-      kafka: runtime.kafka,
-      schemas: runtime.schemas,
-      commandsTopic: config.kafka.topics.commands,
-      resultsTopic: config.kafka.topics.results,
-      logger: silentLogger(),
-    });
-    await client.start();
+    bridge = await startTestBridge({ simulator: { aliveDelayMs: 10 }, env: { ESC_RPC_TIMEOUT_MS: '1500', ESC_VMACTION_FORM: 'rpc' } });
+    ({ simulator, runtime, client, collector } = bridge);
   });
 
   after(async () => {
-    await client?.stop();
-    await collector?.stop();
-    await worker?.stop();
-    await listener?.stop();
-    await simulator?.stop();
+    await bridge?.stop();
   });
 
   const runningVm = (index: number) => simulator.inventory.listVms().filter((vm) => vm.state === 'running')[index]!;
@@ -67,6 +40,9 @@ describe('worker when ESC fails', () => {
       const { result } = await client.waitForResult(sent.command.commandId, 20_000);
       assert.equal(result.status, 'ACCEPTED');
       const [record] = await collector.waitFor((candidate) => {
+        if (candidate.topic !== runtime.config.kafka.topics.events) {
+          return false;
+        }
         const event = runtime.schemas.decode<EscEventRecord>('EscEvent', candidate.message.value!);
         return event.eventType === 'VM_STOPPED' && event.status === 'FAILURE' && event.depid === vm.depid;
       });
