@@ -2,9 +2,9 @@
  * Base class of every error the bridge raises on purpose.
  *
  * `code` is a stable, prefixed string (`NETCONF_…`, `ESC_…`, `SCHEMA_…`, `KAFKA_…`,
- * `CONFIG_…`) that logs and tests match on. `retriable` tells an entry point whether
- * the same input may succeed later (throw so the platform retries) or never will
- * (report it and dead-letter the input).
+ * `CONFIG_…`) that logs and tests match on. `retriable` is true when the same input may
+ * succeed later, so an entry point throws and the platform retries; when false, the
+ * entry point reports the error and dead-letters the input.
  */
 export class BridgeError extends Error {
   readonly code: string;
