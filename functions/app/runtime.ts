@@ -46,6 +46,7 @@ export async function startListener(runtime: BridgeRuntime): Promise<EscEventLis
     logger: runtime.logger,
     reconnectMinMs: config.esc.reconnectMinMs,
     reconnectMaxMs: config.esc.reconnectMaxMs,
+    maxPending: config.listener.maxPending,
   });
   await listener.start();
   return listener;

@@ -50,6 +50,11 @@ export const SETTINGS: readonly SettingSpec[] = [
   { env: 'KAFKA_TOPIC_REPLICATION_FACTOR', default: '1', description: 'replication factor of topics the bridge creates (use 3 in production)' },
   { env: 'ESC_RECONNECT_MIN_MS', default: '1000', description: 'first delay before reconnecting to ESC (listener and worker), in ms' },
   { env: 'ESC_RECONNECT_MAX_MS', default: '60000', description: 'largest delay between reconnect attempts to ESC, in ms' },
+  {
+    env: 'LISTENER_MAX_PENDING',
+    default: '20000',
+    description: 'the listener stops reading from ESC when this many notifications (records) wait for Kafka, and resumes at half',
+  },
   { env: 'WORKER_ID', description: 'name of this worker in results (default: host name and pid)' },
   { env: 'COMMAND_DEDUPE_SIZE', default: '10000', description: 'number of recent command ids a worker remembers to run each at most once' },
   { env: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace or silent' },
@@ -108,9 +113,20 @@ export interface KafkaConfig {
   topicReplicationFactor: number;
 }
 
+/** Settings of the listener alone. */
+export interface ListenerConfig {
+  /**
+   * Records waiting for Kafka at which the listener pauses its ESC session, so TCP and SSH flow
+   * control slow ESC down. Reading resumes when `floor(maxPending / 2)` or fewer wait.
+   * @default 20000
+   */
+  maxPending: number;
+}
+
 export interface BridgeConfig {
   esc: EscConfig;
   kafka: KafkaConfig;
+  listener: ListenerConfig;
   worker: { workerId: string; dedupeSize: number };
   logLevel: string;
 }
@@ -164,6 +180,7 @@ const envSchema = z.object({
   KAFKA_TOPIC_REPLICATION_FACTOR: integer(1),
   ESC_RECONNECT_MIN_MS: integer(1),
   ESC_RECONNECT_MAX_MS: integer(1),
+  LISTENER_MAX_PENDING: integer(1),
   WORKER_ID: z.string().min(1).optional(),
   COMMAND_DEDUPE_SIZE: integer(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -269,6 +286,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions): Bridge
       topicPartitions: values.KAFKA_TOPIC_PARTITIONS,
       topicReplicationFactor: values.KAFKA_TOPIC_REPLICATION_FACTOR,
     },
+    listener: { maxPending: values.LISTENER_MAX_PENDING },
     worker: { workerId: values.WORKER_ID ?? `${os.hostname()}-${process.pid}`, dedupeSize: values.COMMAND_DEDUPE_SIZE },
     logLevel: values.LOG_LEVEL,
   };

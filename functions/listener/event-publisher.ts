@@ -19,8 +19,11 @@ export interface PublisherCounters {
   sendRetries: number;
 }
 
+/** Producer method the publisher uses. `ReliableProducer` implements it, and tests pass a fake. */
+export type RecordSender = Pick<ReliableProducer, 'send'>;
+
 export interface EventPublisherOptions {
-  producer: ReliableProducer;
+  producer: RecordSender;
   deadLetterTopic: string;
   escHost: string;
   logger: Logger;
@@ -43,6 +46,8 @@ export interface EventPublisherOptions {
   retryMinMs?: number;
   /** @default 10000 */
   retryMaxMs?: number;
+  /** Called with `pending` after every change to it: a record queued, or records acknowledged or dead-lettered. */
+  onPendingChange?: (pending: number) => void;
 }
 
 /**
@@ -69,7 +74,26 @@ export class EventPublisher {
 
   enqueue(record: PendingRecord): void {
     this.queue.push(record);
+    this.reportPending();
     this.startFlush();
+  }
+
+  /** Removes the oldest `count` records, which Kafka acknowledged or which went to the dead-letter topic. */
+  private removeHandled(count: number): void {
+    if (count === 0) {
+      return;
+    }
+    this.queue.splice(0, count);
+    this.reportPending();
+  }
+
+  private reportPending(): void {
+    try {
+      this.options.onPendingChange?.(this.queue.length);
+    } catch (error) {
+      // A throwing callback must not stop the flush loop, which would leave records unsent.
+      this.options.logger.error({ err: error }, 'pending-count callback threw');
+    }
   }
 
   private startFlush(): void {
@@ -112,8 +136,8 @@ export class EventPublisher {
       const batch = this.takeBatch(maxBatch, this.options.maxBatchBytes ?? 512 * 1024);
       try {
         await this.options.producer.send(groupByTopic(batch));
-        this.queue.splice(0, batch.length);
         this.count(batch);
+        this.removeHandled(batch.length);
         delayMs = this.options.retryMinMs ?? 200;
       } catch (error) {
         if ((error as { retriable?: boolean }).retriable) {
@@ -123,7 +147,7 @@ export class EventPublisher {
           delayMs = Math.min(delayMs * 2, this.options.retryMaxMs ?? 10_000);
         } else {
           const handled = await this.sendOneByOne(batch);
-          this.queue.splice(0, handled);
+          this.removeHandled(handled);
           if (handled < batch.length) {
             await sleep(delayMs);
           }

@@ -12,6 +12,7 @@ import {
 import { connectNetconf, connectOptionsFromConfig, type NetconfConnectOptions, type NetconfNotification, type NetconfSession } from '../netconf/index.js';
 import type { SchemaSet } from '../schema/index.js';
 import { EventPublisher } from './event-publisher.js';
+import { FlowControl } from './flow-control.js';
 import { backoffDelayMs } from '../common/backoff.js';
 
 export interface ListenerOptions {
@@ -22,11 +23,22 @@ export interface ListenerOptions {
   logger: Logger;
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /**
+   * Records waiting for Kafka at which the listener stops reading from ESC, and it resumes when
+   * half as many wait. Bounds the queue, and so memory, while Kafka is slow or unreachable.
+   * @default 20000
+   */
+  maxPending?: number;
+  /** Replaces the producer built on `kafkaClient`, for tests. */
+  producer?: ListenerProducer;
   /** Replaces `connectNetconf`, for tests. */
   connect?: (options: NetconfConnectOptions) => Promise<NetconfSession>;
   /** Called with each parsed event before it is queued for Kafka. */
   onEvent?: (record: EscEventRecord) => void;
 }
+
+/** Producer methods the listener uses. `ReliableProducer` implements them. */
+export type ListenerProducer = Pick<ReliableProducer, 'connect' | 'disconnect' | 'send'>;
 
 export interface ListenerStats {
   notificationsReceived: number;
@@ -35,7 +47,14 @@ export interface ListenerStats {
   pending: number;
   sessions: number;
   subscribed: boolean;
+  /** True while reading from ESC is paused because `maxPending` records waited for Kafka. */
+  paused: boolean;
+  /** Number of times reading from ESC was paused. */
+  pauses: number;
 }
+
+/** Default of `ListenerOptions.maxPending`, the same as the LISTENER_MAX_PENDING default. */
+export const DEFAULT_MAX_PENDING = 20_000;
 
 /** Default NETCONF stream (RFC 5277), used when ESC rejects the configured one. */
 const DEFAULT_STREAM = 'NETCONF';
@@ -45,11 +64,14 @@ const DEFAULT_STREAM = 'NETCONF';
  * stream and turns every notification into an EscEvent record on Kafka. A notification
  * that cannot be parsed goes to the dead-letter topic with its raw XML. The session
  * carries nothing but the subscription, because ESC does not offer `:interleave`.
- * Lost sessions are reopened with jittered exponential backoff.
+ * Lost sessions are reopened with jittered exponential backoff. When `maxPending` records
+ * wait for Kafka, the listener pauses the session, so SSH and TCP flow control hold ESC back
+ * instead of this process queueing without bound.
  */
 export class EscEventListener {
-  private readonly producer: ReliableProducer;
+  private readonly producer: ListenerProducer;
   private readonly publisher: EventPublisher;
+  private readonly flowControl: FlowControl;
   private readonly logger: Logger;
   private session: NetconfSession | undefined;
   private running = false;
@@ -61,12 +83,14 @@ export class EscEventListener {
 
   constructor(private readonly options: ListenerOptions) {
     this.logger = options.logger.child({ component: 'listener', escHost: options.esc.host });
-    this.producer = new ReliableProducer(options.kafkaClient, this.logger);
+    this.producer = options.producer ?? new ReliableProducer(options.kafkaClient, this.logger);
+    this.flowControl = new FlowControl({ maxPending: options.maxPending ?? DEFAULT_MAX_PENDING, logger: this.logger });
     this.publisher = new EventPublisher({
       producer: this.producer,
       deadLetterTopic: options.kafka.topics.deadLetter,
       escHost: options.esc.host,
       logger: this.logger,
+      onPendingChange: (pending) => this.flowControl.update(pending),
     });
   }
 
@@ -121,6 +145,8 @@ export class EscEventListener {
       pending: this.publisher.pending,
       sessions: this.sessions,
       subscribed: this.subscribed,
+      paused: this.flowControl.paused,
+      pauses: this.flowControl.pauseCount,
     };
   }
 
@@ -175,6 +201,11 @@ export class EscEventListener {
       await session.close().catch(() => undefined);
       throw new BridgeError('LISTENER_STOPPED', 'the listener was stopped while it was subscribing to ESC');
     }
+    // Flow control takes the session only once subscribed, because a paused session could not read
+    // the create-subscription reply. A session opened while the queue is still above the low-water
+    // mark is paused here, so only notifications read together with the reply get through first.
+    this.flowControl.attach(session);
+    session.once('close', () => this.flowControl.detach(session));
   }
 
   private async subscribe(session: NetconfSession): Promise<void> {

@@ -7,6 +7,12 @@ import type { Logger } from '../common/logger.js';
 export interface NetconfTransport {
   write(data: Buffer): void;
   end(): void;
+  /**
+   * Stops emitting `data` until `resume()`, so the peer is slowed by flow control. Optional:
+   * over a transport without it, `NetconfSession.pause()` cannot hold data back.
+   */
+  pause?(): void;
+  resume?(): void;
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
   on(event: 'close', listener: (error?: Error) => void): unknown;
 }

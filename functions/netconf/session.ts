@@ -31,6 +31,7 @@ export class NetconfSession extends EventEmitter {
   private serverCapabilitiesValue: readonly string[] = [];
   private framingValue: Framing = 'eom';
   private closedValue = false;
+  private pausedValue = false;
 
   private readonly transport: NetconfTransport;
   private readonly decoder: FrameDecoder;
@@ -71,6 +72,43 @@ export class NetconfSession extends EventEmitter {
 
   get closed(): boolean {
     return this.closedValue;
+  }
+
+  /** True between `pause()` and `resume()`. */
+  get paused(): boolean {
+    return this.pausedValue;
+  }
+
+  /**
+   * Stops reading from the transport, so the transport's flow control (over SSH, the channel
+   * window) slows the server instead of this process buffering without bound. Messages already received
+   * are still decoded and emitted: the rest of the chunk being read when `pause()` is called,
+   * including a notification that follows the one whose listener paused. RPC replies are not read
+   * while paused either, so an `rpc()` sent meanwhile times out unless `resume()` comes first.
+   * Over a transport without `pause`, data keeps arriving and a warning is logged. Does nothing
+   * once `close()` was called. Idempotent.
+   */
+  pause(): void {
+    if (this.pausedValue || this.closedValue || this.closing !== undefined) {
+      return;
+    }
+    this.pausedValue = true;
+    if (this.transport.pause === undefined) {
+      this.logger.warn('netconf transport cannot pause, so messages keep arriving while the session is paused');
+      return;
+    }
+    this.transport.pause();
+    this.logger.debug('netconf session paused');
+  }
+
+  /** Starts reading from the transport again after `pause()`. Idempotent. */
+  resume(): void {
+    if (!this.pausedValue || this.closedValue) {
+      return;
+    }
+    this.pausedValue = false;
+    this.transport.resume?.();
+    this.logger.debug('netconf session resumed');
   }
 
   /**
@@ -126,11 +164,16 @@ export class NetconfSession extends EventEmitter {
     return this.rpc(buildCreateSubscription(options));
   }
 
-  /** Sends `<close-session>`, waits up to `closeTimeoutMs` for its reply, then ends the transport. Idempotent. */
+  /**
+   * Sends `<close-session>`, waits up to `closeTimeoutMs` for its reply, then ends the transport.
+   * A paused session is resumed first so the reply can be read, so notifications the server sent
+   * meanwhile are emitted too. Idempotent.
+   */
   close(): Promise<void> {
     if (this.closedValue) {
       return Promise.resolve();
     }
+    this.resume();
     this.closing ??= (async () => {
       try {
         await this.sendRequest('<close-session/>', this.closeTimeoutMs);

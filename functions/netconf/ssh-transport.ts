@@ -209,6 +209,24 @@ class SshChannelTransport extends EventEmitter implements NetconfTransport {
     this.client.end();
   }
 
+  // Flow control, as read in ssh2 1.17.0 (lib/client.js CHANNEL_DATA, lib/Channel.js _read and
+  // windowAdjust). The channel is a Readable with a 2 MiB highWaterMark. Once paused, incoming
+  // CHANNEL_DATA is buffered until push() returns false at 2 MiB. From then on ssh2 sends no
+  // window adjust, so the server may send at most the rest of its 2 MiB window. After that its
+  // writes queue in its own channel, whose write() returns false once 2 MiB wait. A paused channel therefore buffers about 4 MiB at
+  // most, which is 2 MiB of stream buffer plus one full window. resume() lets the buffered data
+  // flow, and _read() sends the window adjust again.
+  // Keepalives continue while paused: they are connection-level global requests
+  // (keepalive@openssh.com) sent from a timer, and ssh2 pauses the TCP socket only until it has
+  // connected. Their replies are still read, so a paused channel does not make them time out.
+  pause(): void {
+    this.channel.pause();
+  }
+
+  resume(): void {
+    this.channel.resume();
+  }
+
   private emitClose(error: Error | undefined): void {
     if (!this.closed) {
       this.closed = true;

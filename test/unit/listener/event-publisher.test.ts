@@ -115,3 +115,44 @@ describe('EventPublisher', () => {
     assert.deepEqual(events.unsent()[0]!.rawXml, Buffer.from('<notification id="7"/>'));
   });
 });
+
+describe('EventPublisher onPendingChange', () => {
+  it('reports each change of the pending count', async () => {
+    const producer = new FakeProducer();
+    const counts: number[] = [];
+    const events = new EventPublisher({
+      producer,
+      deadLetterTopic: 'esc.dead-letter',
+      escHost: 'esc-1',
+      logger: silentLogger(),
+      lingerMs: 5,
+      onPendingChange: (pending) => counts.push(pending),
+    });
+
+    events.enqueue(record(1));
+    events.enqueue(record(2));
+    await events.drain();
+
+    assert.deepEqual(counts, [1, 2, 0]);
+  });
+
+  it('keeps sending when the callback throws', async () => {
+    const producer = new FakeProducer();
+    const events = new EventPublisher({
+      producer,
+      deadLetterTopic: 'esc.dead-letter',
+      escHost: 'esc-1',
+      logger: silentLogger(),
+      lingerMs: 0,
+      onPendingChange: () => {
+        throw new Error('callback bug');
+      },
+    });
+
+    events.enqueue(record(1));
+    await events.drain();
+
+    assert.equal(events.counters.eventsProduced, 1);
+    assert.equal(events.pending, 0);
+  });
+});
