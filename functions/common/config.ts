@@ -28,6 +28,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { env: 'ESC_HELLO_TIMEOUT_MS', default: '10000', description: 'time to wait for the NETCONF <hello>, in ms' },
   { env: 'ESC_RPC_TIMEOUT_MS', default: '30000', description: 'time to wait for each rpc-reply, in ms' },
   { env: 'ESC_KEEPALIVE_INTERVAL_MS', default: '15000', description: 'SSH keepalive interval, in ms (0 disables)' },
+  { env: 'ESC_NETCONF_BASE', default: '1.0,1.1', description: 'NETCONF base versions offered in the hello: `1.0,1.1`, `1.0` (forces end-of-message framing) or `1.1`' },
   { env: 'ESC_STREAM', default: 'escEvent', description: 'NETCONF notification stream the listener subscribes to' },
   { env: 'ESC_VMACTION_FORM', default: 'editconfig', description: 'vmAction request form: `editconfig` (ESC 1.x-2.x) or `rpc` (plain RPC, later releases)' },
   { env: 'ESC_MAX_MESSAGE_BYTES', default: '16777216', description: 'largest NETCONF message accepted, in bytes' },
@@ -78,6 +79,8 @@ export interface EscConfig {
   helloTimeoutMs: number;
   rpcTimeoutMs: number;
   keepaliveIntervalMs: number;
+  /** NETCONF base versions offered in the hello. */
+  baseVersions: ('1.0' | '1.1')[];
   stream: string;
   vmActionForm: 'editconfig' | 'rpc';
   maxMessageBytes: number;
@@ -158,6 +161,7 @@ const envSchema = z.object({
   ESC_HELLO_TIMEOUT_MS: integer(1),
   ESC_RPC_TIMEOUT_MS: integer(1),
   ESC_KEEPALIVE_INTERVAL_MS: integer(0),
+  ESC_NETCONF_BASE: z.enum(['1.0,1.1', '1.1,1.0', '1.0', '1.1']),
   ESC_STREAM: z.string().min(1),
   ESC_VMACTION_FORM: z.enum(['editconfig', 'rpc']),
   ESC_MAX_MESSAGE_BYTES: integer(1024),
@@ -264,6 +268,7 @@ export function loadConfig(env: Environment, options: LoadConfigOptions): Bridge
       helloTimeoutMs: values.ESC_HELLO_TIMEOUT_MS,
       rpcTimeoutMs: values.ESC_RPC_TIMEOUT_MS,
       keepaliveIntervalMs: values.ESC_KEEPALIVE_INTERVAL_MS,
+      baseVersions: values.ESC_NETCONF_BASE.split(',') as ('1.0' | '1.1')[],
       stream: values.ESC_STREAM,
       vmActionForm: values.ESC_VMACTION_FORM,
       maxMessageBytes: values.ESC_MAX_MESSAGE_BYTES,

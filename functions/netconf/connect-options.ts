@@ -25,6 +25,7 @@ export function connectOptionsFromConfig(esc: EscConfig, logger: Logger): Netcon
     rpcTimeoutMs: esc.rpcTimeoutMs,
     keepaliveIntervalMs: esc.keepaliveIntervalMs,
     maxMessageBytes: esc.maxMessageBytes,
+    baseVersions: esc.baseVersions,
     logger,
   };
 }

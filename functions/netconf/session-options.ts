@@ -17,9 +17,18 @@ export interface NetconfTransport {
   on(event: 'close', listener: (error?: Error) => void): unknown;
 }
 
+/** NETCONF protocol versions (RFC 6241 base capabilities) a client can offer. */
+export type BaseVersion = '1.0' | '1.1';
+
 export interface SessionOptions {
-  /** Capabilities advertised besides base:1.0 and base:1.1. */
+  /** Capabilities advertised besides the base capabilities. */
   capabilities?: readonly string[];
+  /**
+   * Base protocol versions offered in the hello. Offering only 1.0 forces end-of-message
+   * framing, for a server whose chunked framing is faulty.
+   * @default ['1.0', '1.1']
+   */
+  baseVersions?: readonly BaseVersion[];
   /**
    * Time to wait for the server's hello, in milliseconds.
    * @default 10000

@@ -17,7 +17,7 @@ import {
 
 export type { NetconfNotification } from './notification.js';
 
-export type { NetconfTransport, SessionOptions } from './session-options.js';
+export type { BaseVersion, NetconfTransport, SessionOptions } from './session-options.js';
 
 /**
  * A NETCONF client session (RFC 6241) over one transport. Replies are matched to requests by
@@ -50,7 +50,12 @@ export class NetconfSession extends EventEmitter {
     this.transport = transport;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.decoder = new FrameDecoder({ framing: 'eom', maxMessageBytes: this.maxMessageBytes });
-    this.localCapabilities = [...new Set([BASE_1_0, BASE_1_1, ...(options.capabilities ?? [])])];
+    const baseVersions = options.baseVersions ?? ['1.0', '1.1'];
+    if (baseVersions.length === 0) {
+      throw new NetconfProtocolError('baseVersions is empty: offer at least one of 1.0 and 1.1');
+    }
+    const baseCapabilities = baseVersions.map((version) => (version === '1.0' ? BASE_1_0 : BASE_1_1));
+    this.localCapabilities = [...new Set([...baseCapabilities, ...(options.capabilities ?? [])])];
     this.rpcTimeoutMs = options.rpcTimeoutMs ?? 30_000;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 5_000;
     this.logger = options.logger ?? silentLogger();
@@ -228,8 +233,14 @@ export class NetconfSession extends EventEmitter {
 
   private acceptServerHello(message: Buffer): void {
     const hello = parseHello(message, { maxBytes: this.maxMessageBytes });
-    if (!hasCapability(hello.capabilities, BASE_1_0) && !hasCapability(hello.capabilities, BASE_1_1)) {
-      throw new NetconfProtocolError(`NETCONF server hello lists neither ${BASE_1_0} nor ${BASE_1_1}, so no protocol version is shared`);
+    const shared = [BASE_1_0, BASE_1_1].filter(
+      (base) => hasCapability(hello.capabilities, base) && hasCapability(this.localCapabilities, base),
+    );
+    if (shared.length === 0) {
+      const offered = this.localCapabilities.filter((capability) => capability === BASE_1_0 || capability === BASE_1_1);
+      throw new NetconfProtocolError(
+        `NETCONF server hello shares no base protocol version with this client (offered ${offered.join(', ')}); check ESC_NETCONF_BASE`,
+      );
     }
     this.serverCapabilitiesValue = Object.freeze([...hello.capabilities]);
     this.sessionIdValue = hello.sessionId === undefined ? undefined : String(hello.sessionId);

@@ -12,6 +12,7 @@ import {
   type KnownHostsEntry,
 } from './host-key.js';
 import { NetconfSession, type NetconfTransport } from './session.js';
+import type { BaseVersion } from './session-options.js';
 
 export type { HostKeyPolicy } from './host-key.js';
 
@@ -41,8 +42,10 @@ export interface NetconfConnectOptions {
   keepaliveCountMax?: number;
   /** Upper bound on one received NETCONF message, in bytes. @default 67108864 */
   maxMessageBytes?: number;
-  /** Capabilities advertised besides base:1.0 and base:1.1. */
+  /** Capabilities advertised besides the base capabilities. */
   capabilities?: string[];
+  /** Base protocol versions offered in the hello. @default ['1.0', '1.1'] */
+  baseVersions?: readonly BaseVersion[];
   logger?: Logger;
 }
 
@@ -68,6 +71,7 @@ export async function connectNetconf(options: NetconfConnectOptions): Promise<Ne
   try {
     const session = await NetconfSession.start(transport, {
       capabilities: options.capabilities,
+      baseVersions: options.baseVersions,
       helloTimeoutMs: options.helloTimeoutMs,
       rpcTimeoutMs: options.rpcTimeoutMs,
       maxMessageBytes: options.maxMessageBytes,

@@ -192,6 +192,15 @@ describe('NETCONF client against netconfd', () => {
     await session.close();
   });
 
+  it('uses end-of-message framing when offering only base:1.0', async () => {
+    const session = await connect({ baseVersions: ['1.0'] });
+
+    assert.equal(session.framing, 'eom');
+    const reply = await session.rpc('<get-config><source><running/></source></get-config>');
+    assert.equal(reply.ok, true);
+    await session.close();
+  });
+
   it('returns running config data from get-config', async () => {
     const session = await connect();
 

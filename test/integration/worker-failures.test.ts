@@ -7,7 +7,7 @@ import type { RunningSimulator } from '../../functions/simulator/index.js';
 import { startTestBridge, type TestBridge } from '../helpers/bridge.js';
 import type { RecordCollector } from '../helpers/kafka.js';
 
-describe('worker when ESC fails', () => {
+describe('worker when ESC fails, over end-of-message framing', () => {
   let bridge: TestBridge;
   let simulator: RunningSimulator;
   let runtime: BridgeRuntime;
@@ -15,7 +15,7 @@ describe('worker when ESC fails', () => {
   let collector: RecordCollector;
 
   before(async () => {
-    bridge = await startTestBridge({ simulator: { aliveDelayMs: 10 }, env: { ESC_RPC_TIMEOUT_MS: '1500', ESC_VMACTION_FORM: 'rpc' } });
+    bridge = await startTestBridge({ simulator: { aliveDelayMs: 10 }, env: { ESC_RPC_TIMEOUT_MS: '1500', ESC_VMACTION_FORM: 'rpc', ESC_NETCONF_BASE: '1.0' } });
     ({ simulator, runtime, client, collector } = bridge);
   });
 

@@ -113,6 +113,13 @@ describe('loadConfig', () => {
     assert.match(unreadable[0]!, /^KAFKA_SSL_CA_FILE=\/nonexistent\/ca\.pem: cannot be read/);
   });
 
+  it('reads the offered NETCONF base versions', () => {
+    assert.deepEqual(loadConfig(ESC_ENV, { needsEsc: true }).esc.baseVersions, ['1.0', '1.1']);
+    assert.deepEqual(loadConfig({ ...ESC_ENV, ESC_NETCONF_BASE: '1.0' }, { needsEsc: true }).esc.baseVersions, ['1.0']);
+    const problems = problemsOf(() => loadConfig({ ...ESC_ENV, ESC_NETCONF_BASE: '2.0' }, { needsEsc: true }));
+    assert.match(problems[0]!, /^ESC_NETCONF_BASE="2.0" is invalid: expected one of 1.0,1.1/);
+  });
+
   it('returns a frozen object', () => {
     const config = loadConfig(ESC_ENV, { needsEsc: true });
     assert.ok(Object.isFrozen(config));
