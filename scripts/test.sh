@@ -18,6 +18,6 @@ brokers_line=$($cli local up --port 0 --state-dir "$state_dir")
 export ESC_BRIDGE_TEST_KAFKA_BROKERS="${brokers_line#export KAFKA_BROKERS=}"
 echo "Test broker at $ESC_BRIDGE_TEST_KAFKA_BROKERS" >&2
 
-# Only *.test.js files: dist/test also holds helpers and the benchmark, which are not tests.
+# Only *.test.js files run, because dist/test also contains helpers and the benchmark.
 mapfile -t test_files < <(find dist/test -name '*.test.js' | sort)
 node --test "$@" "${test_files[@]}"

@@ -197,7 +197,7 @@ function expectationsFor(plan: PlannedCommand[], topics: { events: string; resul
   return expectations;
 }
 
-/** The decoded value, or for a dead letter its reason, error code and raw value. */
+/** Returns the decoded value, or for a dead letter its reason, error code and raw value. */
 function briefRecord(json: RecordJson): unknown {
   const reason = json.headers.dlq_reason;
   if (reason === undefined) {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { packageRoot } from '../common/package-root.js';
+import { EXIT_USAGE } from './options.js';
 import { registerCommandCommand } from './commands/command.js';
 import { registerDecodeEventCommand } from './commands/decode-event.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -11,9 +12,6 @@ import { registerLocalCommand } from './commands/local.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerTailCommand } from './commands/tail.js';
 import { registerWorkCommand } from './commands/work.js';
-
-/** Exit status for invalid arguments or settings. */
-const EXIT_USAGE = 2;
 
 const { version } = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
 

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, type BridgeConfig } from '../common/config.js';
 
+/** Exit status for invalid arguments or settings, the same in every subcommand. */
+export const EXIT_USAGE = 2;
+
 /** Flags shared by the subcommands, each overriding one environment variable. */
 const FLAG_TO_ENV: Record<string, string> = {
   brokers: 'KAFKA_BROKERS',
@@ -53,7 +56,7 @@ export function configFromFlags(flags: Record<string, unknown>, options: { needs
         return flag ? `${problem} (set by --${kebabCase(flag[0])})` : problem;
       });
       process.stderr.write(`error: invalid configuration:\n  - ${problems.join('\n  - ')}\n`);
-      process.exit(2);
+      process.exit(EXIT_USAGE);
     }
     throw error;
   }
@@ -68,7 +71,7 @@ export function numberFlag(value: string, name: string): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed < 0) {
     process.stderr.write(`error: ${name} must be a non-negative number, got ${JSON.stringify(value)}\n`);
-    process.exit(2);
+    process.exit(EXIT_USAGE);
   }
   return parsed;
 }

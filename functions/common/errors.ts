@@ -3,7 +3,7 @@
  *
  * `code` is a stable, prefixed string (`NETCONF_…`, `ESC_…`, `SCHEMA_…`, `KAFKA_…`,
  * `CONFIG_…`) that logs and tests match on. `retriable` is true when the same input may
- * succeed later, so an entry point throws and the platform retries; when false, the
+ * succeed later, so an entry point throws and the platform retries. When it is false, the
  * entry point reports the error and dead-letters the input.
  */
 export class BridgeError extends Error {

@@ -94,7 +94,7 @@ export interface EscEventRecord extends EscEventFields {
 
 /** A request to run one `vmAction` on ESC. */
 export interface VmActionCommandRecord {
-  /** Caller-chosen id. Workers run each command id at most once. */
+  /** Caller-chosen id. A worker process runs each command id at most once. */
   commandId: string;
   /** `START`, `STOP`, `REBOOT`, `ENABLE_MONITOR` or `DISABLE_MONITOR`. Workers report other values as INVALID. */
   actionType: string;

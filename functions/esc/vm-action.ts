@@ -9,7 +9,7 @@ export const VM_ACTION_TYPES = ['START', 'STOP', 'REBOOT', 'ENABLE_MONITOR', 'DI
 export type VmActionType = (typeof VM_ACTION_TYPES)[number];
 
 /**
- * How the request is sent. `editconfig` wraps `vmAction` in `edit-config` on the running
+ * Request form. `editconfig` wraps `vmAction` in `edit-config` on the running
  * datastore, as ESC 1.0 to 2.3 expect. `rpc` sends the bare `vmAction` element as a custom
  * RPC, as later releases accept.
  */

@@ -30,8 +30,8 @@ const MAX_LISTED_TOPICS = 10;
 /** Raised when a topic a command needs does not exist. */
 export class KafkaTopicMissingError extends BridgeError {
   constructor(readonly topics: readonly string[], existing: readonly string[]) {
-    const shown = existing.filter((topic) => !topic.startsWith('__')).sort();
-    const listed = shown.length > MAX_LISTED_TOPICS ? `${shown.slice(0, MAX_LISTED_TOPICS).join(', ')} and ${shown.length - MAX_LISTED_TOPICS} more` : shown.join(', ');
+    const visibleTopics = existing.filter((topic) => !topic.startsWith('__')).sort();
+    const listed = visibleTopics.length > MAX_LISTED_TOPICS ? `${visibleTopics.slice(0, MAX_LISTED_TOPICS).join(', ')} and ${visibleTopics.length - MAX_LISTED_TOPICS} more` : visibleTopics.join(', ');
     const subject = topics.length === 1 ? `topic ${topics[0]} does not exist` : `topics ${topics.join(', ')} do not exist`;
     super(
       'KAFKA_TOPIC_MISSING',

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { KafkaTopicMissingError, KafkaUnreachableError } from './errors.js';
 
 /**
- * Checks that the brokers answer and that every topic exists, so an interactive command
+ * Checks that the brokers respond and that every topic exists, so an interactive command
  * fails at once with a clear reason instead of retrying in the background.
  * @throws KafkaUnreachableError or KafkaTopicMissingError
  */

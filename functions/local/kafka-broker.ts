@@ -230,7 +230,7 @@ async function waitForPort(port: number, pid: number, timeoutMs: number, stateDi
     }
     // Another process on the port would accept connections too, so the broker's own log
     // line is what proves that this broker is serving.
-    if ((await canConnect(port)) && brokerLogSaysStarted(stateDir)) {
+    if ((await canConnect(port)) && brokerLogReportsStarted(stateDir)) {
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -238,7 +238,7 @@ async function waitForPort(port: number, pid: number, timeoutMs: number, stateDi
   throw new LocalKafkaError(`the Kafka broker did not accept connections on port ${port} within ${timeoutMs} ms; see ${stateDir}/broker.log`);
 }
 
-function brokerLogSaysStarted(stateDir: string): boolean {
+function brokerLogReportsStarted(stateDir: string): boolean {
   try {
     return readFileSync(path.join(stateDir, 'broker.log'), 'utf8').includes('Kafka Server started');
   } catch {

@@ -16,14 +16,14 @@ import {
   type VmActionRequest,
 } from './rpc.js';
 
-/** What the simulator does with an accepted-for-processing vmAction. */
+/** Simulator response to a vmAction request that passed validation. */
 export type VmActionOutcome =
   | { kind: 'ok' }
   | { kind: 'rpc-error'; error: RpcErrorSpec }
   | { kind: 'no-reply' }
   | { kind: 'drop-session' };
 
-/** The simulator core, as one NETCONF session sees it. */
+/** Simulator core operations that one NETCONF session calls. */
 export interface SessionHandler {
   handleVmAction(request: VmActionRequest): VmActionOutcome;
   opdataXml(): string;
@@ -72,8 +72,8 @@ export class NetconfServerSession {
       this.logger.warn({ err: error }, 'netconf channel error');
       this.markClosed();
     });
-    // RFC 6241 section 8.1: both peers send their hello at once; ours is its own write,
-    // always end-of-message framed because no framing has been negotiated yet.
+    // Both peers send their hello at once (RFC 6241 section 8.1). Ours is its own write and
+    // always end-of-message framed, because no framing has been negotiated yet.
     this.channel.write(encodeFrame(buildHello(this.capabilities, this.sessionId), 'eom'));
   }
 

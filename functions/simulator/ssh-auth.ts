@@ -118,7 +118,7 @@ function sameSecret(expected: string, received: string): boolean {
 }
 
 /**
- * Answers one SSH authentication request: password, or public key from `authorizedKeys`
+ * Handles one SSH authentication request: password, or public key from `authorizedKeys`
  * (RFC 4252 section 7, including the signature-less query). Other methods are rejected.
  * Returns whether the client is now authenticated.
  */

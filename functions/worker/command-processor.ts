@@ -44,7 +44,7 @@ export interface CommandProcessorOptions {
   resultsTopic: string;
   deadLetterTopic: string;
   workerId: string;
-  /** Number of recent command ids remembered so each runs at most once. @default 10000 */
+  /** Number of recent command ids this process remembers, so each runs at most once here. @default 10000 */
   dedupeSize?: number;
   logger: Logger;
   now?: () => number;
@@ -52,7 +52,7 @@ export interface CommandProcessorOptions {
 
 /**
  * The worker's core: decodes one command record, checks it, runs it on ESC through the
- * executor and returns the record to publish. It never throws for bad input: undecodable
+ * executor and returns the record to publish. Bad input does not make it throw: undecodable
  * bytes become a dead letter, an invalid or expired command an INVALID or EXPIRED result,
  * and a transport failure a FAILED result that states whether ESC may have run it.
  * A command id already handled by this processor is not run again; its earlier result is

@@ -2,7 +2,7 @@
  * Benchmark of the bridge on the local stack: listener throughput and peak RSS for
  * bursts of notifications, and command round-trip latency. The listener and the worker
  * run as separate `esc-bridge` processes, as in production, so their memory is measured
- * alone; the simulator and the measuring clients run in this process.
+ * alone. The simulator and the measuring clients run in this process.
  *
  * Usage: npm run bench -- [--burst 10000] [--bursts 3] [--commands 300]
  */

@@ -13,7 +13,7 @@ export function testBrokers(): string {
   return brokers;
 }
 
-/** A bridge configuration on the test broker with topic names no other test uses. */
+/** Builds a bridge configuration on the test broker with topic names no other test uses. */
 export function testConfig(env: Record<string, string> = {}): BridgeConfig {
   const suffix = randomUUID().slice(0, 8);
   return loadConfig(

@@ -8,6 +8,7 @@ import { ReliableProducer, type TopicMessages } from '../../functions/kafka/inde
 import { EscEventListener, type ListenerProducer } from '../../functions/listener/listener.js';
 import { startSimulator, type RunningSimulator } from '../../functions/simulator/index.js';
 import { RecordCollector, testConfig } from '../helpers/kafka.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** Wraps a real producer so every send waits until `open()`, as while Kafka is unreachable. */
 class GatedProducer implements ListenerProducer {
@@ -34,16 +35,6 @@ class GatedProducer implements ListenerProducer {
   open(): void {
     this.opened = true;
     this.waiting.splice(0).forEach((resolve) => resolve());
-  }
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

@@ -9,16 +9,8 @@ import { generateHostPrivateKey, startSimulator, type RunningSimulator } from '.
 import { findFreePort } from '../../functions/local/kafka-broker.js';
 import { RecordCollector, testConfig } from '../helpers/kafka.js';
 import { fixturePath } from '../helpers/paths.js';
-
-async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { waitUntil } from '../helpers/wait.js';
+import { simulatorSettings } from '../../functions/app/simulator-settings.js';
 
 describe('listener after the ESC session is lost', () => {
   const hostKey = generateHostPrivateKey();
@@ -36,13 +28,7 @@ describe('listener after the ESC session is lost', () => {
   it('reconnects, subscribes again and keeps publishing', async () => {
     simulator = await startSimulator({ port: 0, hostKey, password });
     const port = simulator.port;
-    const config = testConfig({
-      ESC_HOST: simulator.host,
-      ESC_PORT: String(port),
-      ESC_USERNAME: simulator.username,
-      ESC_PASSWORD: password,
-      ESC_HOST_KEY_SHA256: simulator.hostKeyFingerprint,
-    });
+    const config = testConfig(simulatorSettings(simulator));
     const runtime = await createRuntime(config, silentLogger());
     listener = await startListener(runtime);
     collector = new RecordCollector([config.kafka.topics.events]);
@@ -98,10 +84,7 @@ describe('listener after the ESC session is lost', () => {
     const other = await startSimulator({ port: 0, password });
     try {
       const config = testConfig({
-        ESC_HOST: other.host,
-        ESC_PORT: String(other.port),
-        ESC_USERNAME: other.username,
-        ESC_PASSWORD: password,
+        ...simulatorSettings(other),
         ESC_HOST_KEY_SHA256: 'SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU',
       });
       const runtime = await createRuntime(config, silentLogger());
@@ -118,13 +101,7 @@ describe('listener after the ESC session is lost', () => {
   it('leaves no subscribed session when stopped while connecting', async () => {
     const target = await startSimulator({ port: 0, password });
     try {
-      const config = testConfig({
-        ESC_HOST: target.host,
-        ESC_PORT: String(target.port),
-        ESC_USERNAME: target.username,
-        ESC_PASSWORD: password,
-        ESC_HOST_KEY_SHA256: target.hostKeyFingerprint,
-      });
+      const config = testConfig(simulatorSettings(target));
       const runtime = await createRuntime(config, silentLogger());
       const { EscEventListener } = await import('../../functions/listener/listener.js');
       const { connectNetconf } = await import('../../functions/netconf/index.js');

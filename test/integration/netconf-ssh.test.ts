@@ -24,7 +24,7 @@ const { Server, utils } = ssh2;
 const USERNAME = 'netconf-user';
 const PASSWORD = 'correct horse battery staple';
 
-/** A trace-level logger that keeps every JSON line it writes. */
+/** Creates a trace-level logger that keeps every JSON line it writes. */
 function capturingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   const stream = new Writable({

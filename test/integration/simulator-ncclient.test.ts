@@ -36,7 +36,10 @@ interface ProbeResult {
 function runPython(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(PYTHON, args, { timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+      let code = 0;
+      if (error !== null) {
+        code = typeof error.code === 'number' ? error.code : 1;
+      }
       resolve({ code, stdout, stderr });
     });
   });

@@ -54,7 +54,7 @@ describe('worker when ESC fails, over end-of-message framing', () => {
     }
   });
 
-  it('reports FAILED that may have reached ESC when no reply arrives, and does not retry', async () => {
+  it('reports FAILED without retry on no reply', async () => {
     const vm = runningVm(1);
     simulator.setFailure({ vmName: vm.name, mode: 'no-reply' });
     try {

@@ -66,10 +66,10 @@ def vm_action_xml(action_type, vm_name):
             % (ESC_NS, action_type, vm_name))
 
 
-def collect_events(subscriber, wanted, timeout_seconds):
+def collect_events(subscriber, expected_types, timeout_seconds):
     events = []
     deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline and not wanted.issubset({event["type"] for event in events}):
+    while time.monotonic() < deadline and not expected_types.issubset({event["type"] for event in events}):
         notification = subscriber.take_notification(block=True, timeout=0.5)
         if notification is None:
             continue

@@ -4,10 +4,8 @@ import { VM_ACTION_TYPES, validateVmActionCommand } from '../../esc/index.js';
 import { CommandClient, ResultTimeoutError } from '../../app/command-client.js';
 import { createKafka, requireTopics } from '../../kafka/index.js';
 import { loadSchemas } from '../../schema/index.js';
-import { addKafkaOptions, configFromFlags, numberFlag } from '../options.js';
+import { EXIT_USAGE, addKafkaOptions, configFromFlags, numberFlag } from '../options.js';
 
-/** Exit status for invalid arguments, before anything is published. */
-const EXIT_USAGE = 2;
 /** Exit status when the wait for a result timed out. */
 const EXIT_TIMEOUT = 3;
 /** Exit status when Kafka is unreachable or a topic is missing. */

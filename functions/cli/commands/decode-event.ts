@@ -20,7 +20,7 @@ function parseByteCount(value: string): number {
  * Registers `decode-event <file.xml>`: parses one escEvent notification file the way the
  * listener does and prints the resulting EscEvent record as JSON, for checking captures.
  */
-/** The listener's message size limit, so this command accepts and rejects what the listener would. */
+/** Returns the listener's message size limit, so this command accepts and rejects what the listener would. */
 function listenerMessageLimit(): number {
   const configured = Number(process.env.ESC_MAX_MESSAGE_BYTES);
   return Number.isInteger(configured) && configured > 0 ? configured : LISTENER_DEFAULT_MAX_MESSAGE_BYTES;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { createLogger } from '../../common/logger.js';
 import { Inventory, SimulatorKeyError, generateHostPrivateKey, loadHostKey, startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { EXIT_USAGE } from '../options.js';
 
 const DEFAULT_HOST_KEY_FILE = path.join('.local', 'simulator', 'host_ed25519');
 
@@ -22,7 +23,7 @@ interface SimulateFlags {
 
 function invalidOption(message: string): never {
   process.stderr.write(`error: ${message}\n`);
-  process.exit(2);
+  process.exit(EXIT_USAGE);
 }
 
 function parseNonNegativeInteger(value: string, option: string): number {
