@@ -21,7 +21,7 @@ const FLAG_TO_ENV: Record<string, string> = {
 export function addKafkaOptions(command: Command): Command {
   return command
     .option('--brokers <host:port,...>', 'Kafka bootstrap servers (env KAFKA_BROKERS, default 127.0.0.1:9092)')
-    .option('--log-level <level>', 'log level: fatal, error, warn, info, debug or trace (env LOG_LEVEL, default info)');
+    .option('--log-level <level>', 'log level: fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL, default info)');
 }
 
 /** Adds the ESC connection flags of `listen` and `work`. */
